@@ -50,12 +50,13 @@ public static class Gemm
 
     /// <summary>
     /// The same product with the kernel and path chosen by the caller (tests run every kernel the
-    /// hardware supports through every path). <paramref name="kind"/> must be supported.
+    /// hardware supports through every path, and tiny <paramref name="blocking"/> to cross every
+    /// block boundary with small matrices). <paramref name="kind"/> must be supported.
     /// </summary>
     internal static unsafe void Multiply<T>(GemmKernelKind kind, GemmPath path, int m, int n, int k, T alpha,
         ReadOnlySpan<T> a, int aRowStride, int aColStride,
         ReadOnlySpan<T> b, int bRowStride, int bColStride,
-        T beta, Span<T> c, int cRowStride, int cColStride, int? threads)
+        T beta, Span<T> c, int cRowStride, int cColStride, int? threads, GemmBlocking? blocking = null)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (m < 0 || n < 0 || k < 0) throw new ArgumentException($"GEMM sizes must be non-negative (m={m}, n={n}, k={k}).");
@@ -74,12 +75,12 @@ public static class Gemm
         {
             if (!readInputs) { Scale(m, n, beta, pc, cRowStride, cColStride); return; }
             Run(kind, path, m, n, k, alpha, pa, aRowStride, aColStride, pb, bRowStride, bColStride,
-                beta, pc, cRowStride, cColStride, Parallelism.Resolve(threads));
+                beta, pc, cRowStride, cColStride, Parallelism.Resolve(threads), blocking);
         }
     }
 
     private static unsafe void Run<T>(GemmKernelKind kind, GemmPath path, int m, int n, int k, T alpha,
-        T* a, nint rsA, nint csA, T* b, nint rsB, nint csB, T beta, T* c, nint rsC, nint csC, int threads)
+        T* a, nint rsA, nint csA, T* b, nint rsB, nint csB, T beta, T* c, nint rsC, nint csC, int threads, GemmBlocking? blocking)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         // A column-major C is the row-major Cᵀ = Bᵀ·Aᵀ: swap the operands so the kernels store whole rows.
@@ -97,15 +98,15 @@ public static class Gemm
         }
         switch (kind)
         {
-            case GemmKernelKind.Avx512: Run<T, Avx512Kernel<T>>(kind, path, m, n, k, alpha, a, rsA, csA, b, rsB, csB, beta, c, rsC, csC, threads); break;
-            case GemmKernelKind.Avx2: Run<T, Avx2Kernel<T>>(kind, path, m, n, k, alpha, a, rsA, csA, b, rsB, csB, beta, c, rsC, csC, threads); break;
-            case GemmKernelKind.Vector128: Run<T, Vector128Kernel<T>>(kind, path, m, n, k, alpha, a, rsA, csA, b, rsB, csB, beta, c, rsC, csC, threads); break;
-            default: Run<T, ScalarKernel<T>>(kind, path, m, n, k, alpha, a, rsA, csA, b, rsB, csB, beta, c, rsC, csC, threads); break;
+            case GemmKernelKind.Avx512: Run<T, Avx512Kernel<T>>(kind, path, m, n, k, alpha, a, rsA, csA, b, rsB, csB, beta, c, rsC, csC, threads, blocking); break;
+            case GemmKernelKind.Avx2: Run<T, Avx2Kernel<T>>(kind, path, m, n, k, alpha, a, rsA, csA, b, rsB, csB, beta, c, rsC, csC, threads, blocking); break;
+            case GemmKernelKind.Vector128: Run<T, Vector128Kernel<T>>(kind, path, m, n, k, alpha, a, rsA, csA, b, rsB, csB, beta, c, rsC, csC, threads, blocking); break;
+            default: Run<T, ScalarKernel<T>>(kind, path, m, n, k, alpha, a, rsA, csA, b, rsB, csB, beta, c, rsC, csC, threads, blocking); break;
         }
     }
 
     private static unsafe void Run<T, K>(GemmKernelKind kind, GemmPath path, int m, int n, int k, T alpha,
-        T* a, nint rsA, nint csA, T* b, nint rsB, nint csB, T beta, T* c, nint rsC, nint csC, int threads)
+        T* a, nint rsA, nint csA, T* b, nint rsB, nint csB, T beta, T* c, nint rsC, nint csC, int threads, GemmBlocking? blocking)
         where T : unmanaged, IFloatingPointIeee754<T>
         where K : IGemmMicroKernel<T>
     {
@@ -119,7 +120,7 @@ public static class Gemm
         {
             M = m, N = n, K = k, Alpha = alpha, Beta = beta,
             A = a, RsA = rsA, CsA = csA, B = b, RsB = rsB, CsB = csB, C = c, RsC = rsC, CsC = csC,
-            Blocking = GemmBlocking.For<T>(kind),
+            Blocking = blocking ?? GemmBlocking.For<T>(kind),
         };
         int parts = (int)Math.Clamp(work / MinWorkPerThread, 1, threads);
         if (path == GemmPath.Packed) parts = threads; // tests: force the split even for small shapes

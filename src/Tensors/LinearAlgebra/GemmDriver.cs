@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using NativeFree.Tensors.LinearAlgebra.GemmKernels;
 
 namespace NativeFree.Tensors.LinearAlgebra;
@@ -16,6 +17,7 @@ internal static unsafe class GemmDriver<T, K>
     /// <summary>
     /// Packed GEMM of an m×n block of C (m, n, k &gt; 0, alpha ≠ 0): the path for all but small problems.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Packed(int m, int n, int k, T alpha, T* a, nint rsA, nint csA, T* b, nint rsB, nint csB,
         T beta, T* c, nint rsC, nint csC, in GemmBlocking bl)
     {
@@ -48,6 +50,7 @@ internal static unsafe class GemmDriver<T, K>
     /// straight into the micro-kernel), B too when its rows are contiguous; only edge panels
     /// (and a B with non-unit column stride) are packed. No threads, no k blocking.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Small(int m, int n, int k, T alpha, T* a, nint rsA, nint csA, T* b, nint rsB, nint csB,
         T beta, T* c, nint rsC, nint csC)
     {
@@ -79,6 +82,7 @@ internal static unsafe class GemmDriver<T, K>
     /// (strides 1, MR) for the last partial panel; likewise for B. Tiles that stick out of C,
     /// or a C without unit column stride, go through a small buffer.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Macro(int mc, int nc, int kc, T alpha,
         T* aBase, int aFull, nint aStep, nint rsA, nint csA, T* aEdge,
         T* bBase, int bFull, nint bStep, nint ldb, T* bEdge,
@@ -86,6 +90,7 @@ internal static unsafe class GemmDriver<T, K>
     {
         int MR = K.MR, NR = K.NR;
         T* tile = stackalloc T[MR * NR];
+        if (OrderT) { MacroT(mc, nc, kc, alpha, aBase, aFull, aStep, rsA, csA, aEdge, bBase, bFull, bStep, ldb, bEdge, beta, c, rsC, csC, tile); return; }
         for (int jr = 0, jp = 0; jr < nc; jr += NR, jp++)
         {
             int nr = Math.Min(NR, nc - jr);
@@ -110,7 +115,40 @@ internal static unsafe class GemmDriver<T, K>
         }
     }
 
+    internal static bool OrderT;
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void MacroT(int mc, int nc, int kc, T alpha,
+        T* aBase, int aFull, nint aStep, nint rsA, nint csA, T* aEdge,
+        T* bBase, int bFull, nint bStep, nint ldb, T* bEdge,
+        T beta, T* c, nint rsC, nint csC, T* tile)
+    {
+        int MR = K.MR, NR = K.NR;
+        for (int ir = 0, ip = 0; ir < mc; ir += MR, ip++)
+        {
+            int mr = Math.Min(MR, mc - ir);
+            T* ap; nint rs, cs;
+            if (ip < aFull) { ap = aBase + ip * aStep; rs = rsA; cs = csA; }
+            else { ap = aEdge; rs = 1; cs = MR; }
+            for (int jr = 0, jp = 0; jr < nc; jr += NR, jp++)
+            {
+                int nr = Math.Min(NR, nc - jr);
+                T* bp; nint ldbp;
+                if (jp < bFull) { bp = bBase + jp * bStep; ldbp = ldb; }
+                else { bp = bEdge; ldbp = NR; }
+                T* ct = c + ir * rsC + jr * csC;
+                if (mr == MR && nr == NR && csC == 1)
+                    K.Run(kc, ap, rs, cs, bp, ldbp, ct, rsC, alpha, beta);
+                else
+                {
+                    K.Run(kc, ap, rs, cs, bp, ldbp, tile, NR, T.One, T.Zero);
+                    MergeTile(mr, nr, tile, NR, alpha, beta, ct, rsC, csC);
+                }
+            }
+        }
+    }
+
     /// <summary>C = alpha·tile + beta·C on the valid part of an edge tile (beta = 0 overwrites).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void MergeTile(int mr, int nr, T* tile, int ldt, T alpha, T beta, T* c, nint rsC, nint csC)
     {
         for (int i = 0; i < mr; i++)

@@ -21,6 +21,7 @@ internal static unsafe class GemmPacking
     }
 
     /// <summary>One A micro-panel: rows beyond <paramref name="rows"/> are zero.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackAPanel<T>(int rows, int kc, T* a, nint rsA, nint csA, T* dst, int mr) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (rsA == 1)
@@ -64,6 +65,7 @@ internal static unsafe class GemmPacking
     }
 
     /// <summary>One B micro-panel: columns beyond <paramref name="cols"/> are zero.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackBPanel<T>(int kc, int cols, T* b, nint rsB, nint csB, T* dst, int nr) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (csB == 1 && cols == nr)

@@ -43,8 +43,19 @@ internal readonly unsafe struct Avx512Kernel<T> : IGemmMicroKernel<T> where T : 
         Vector512<T> c30 = default, c31 = default, c32 = default, c33 = default;
         Vector512<T> c40 = default, c41 = default, c42 = default, c43 = default;
         Vector512<T> c50 = default, c51 = default, c52 = default, c53 = default;
-        nint off = 0, end = kc * csA;
-        for (; off != end; off += csA)
+        if (beta != T.Zero)
+        {
+            // Start fetching the C tile now: its update after the k loop would otherwise stall on
+            // 24 cache misses (C is far too big for L1 and is revisited once per KC slice).
+            T* cp = c;
+            for (int i = 0; i < 6; i++, cp += ldc)
+            {
+                Sse.Prefetch0(cp); Sse.Prefetch0((byte*)cp + 64); Sse.Prefetch0((byte*)cp + 128); Sse.Prefetch0((byte*)cp + 192);
+            }
+        }
+        // Count k steps rather than compare offsets: csA may be 0 (an A broadcast along k).
+        nint off = 0;
+        for (nint p = 0; p < kc; p++, off += csA)
         {
             var b0 = Vector512.Load(b);
             var b1 = Vector512.Load(b + w);

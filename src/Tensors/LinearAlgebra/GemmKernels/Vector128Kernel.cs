@@ -37,8 +37,9 @@ internal readonly unsafe struct Vector128Kernel<T> : IGemmMicroKernel<T> where T
         T* a0 = a, a1 = a + rsA, a2 = a1 + rsA, a3 = a2 + rsA, a4 = a3 + rsA, a5 = a4 + rsA;
         Vector128<T> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector128<T> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
-        nint off = 0, end = kc * csA;
-        for (; off != end; off += csA)
+        // Count k steps rather than compare offsets: csA may be 0 (an A broadcast along k).
+        nint off = 0;
+        for (nint p = 0; p < kc; p++, off += csA)
         {
             var b0 = Vector128.Load(b);
             var b1 = Vector128.Load(b + w);
