@@ -23,10 +23,24 @@ internal static class ElementwiseEngine
 
     /// <summary>Throws unless <paramref name="destination"/> has exactly <paramref name="shape"/> and is writable element by element.</summary>
     public static void CheckDestination<T>(Tensor<T> destination, ReadOnlySpan<int> shape, string what) where T : unmanaged, IFloatingPointIeee754<T>
+        => CheckDestination(destination, shape, what, default, default, default, 0);
+
+    /// <summary>As above; the error names the input shapes (formatted only when it throws).</summary>
+    public static void CheckDestination<T>(Tensor<T> destination, ReadOnlySpan<int> shape, string what,
+        ReadOnlySpan<int> in0, ReadOnlySpan<int> in1, ReadOnlySpan<int> in2, int inputs) where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(destination);
         if (!ShapeUtil.SameShape(destination.Shape, shape))
-            throw new ArgumentException($"Destination has shape {ShapeUtil.Format(destination.Shape)} but {what} has shape {ShapeUtil.Format(shape)}.", nameof(destination));
+        {
+            string from = inputs switch
+            {
+                2 => $" of {ShapeUtil.Format(in0)} and {ShapeUtil.Format(in1)}",
+                3 => $" of {ShapeUtil.Format(in0)}, {ShapeUtil.Format(in1)} and {ShapeUtil.Format(in2)}",
+                1 => $" of {ShapeUtil.Format(in0)}",
+                _ => "",
+            };
+            throw new ArgumentException($"Destination has shape {ShapeUtil.Format(destination.Shape)} but {what}{from} has shape {ShapeUtil.Format(shape)}.", nameof(destination));
+        }
         for (int i = 0; i < destination.Rank; i++)
             if (destination.Strides[i] == 0 && destination.Shape[i] > 1)
                 throw new ArgumentException($"Destination of shape {ShapeUtil.Format(destination.Shape)} is a broadcast view (stride 0 on axis {i}); several results would land on one element.", nameof(destination));
@@ -89,7 +103,7 @@ internal static class ElementwiseEngine
         where TOp : IBinaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         var shape0 = ShapeUtil.SameShape(a.Shape, b.Shape) ? a.Shape : ShapeUtil.Broadcast(a.Shape, b.Shape);
-        CheckDestination(destination, shape0, $"the broadcast of {ShapeUtil.Format(a.Shape)} and {ShapeUtil.Format(b.Shape)}");
+        CheckDestination(destination, shape0, "the broadcast", a.Shape, b.Shape, default, 2);
         if (destination.Length == 0) return;
         a = Unalias(a, destination);
         b = Unalias(b, destination);
@@ -153,7 +167,7 @@ internal static class ElementwiseEngine
         where TOp : ITernaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         var shape0 = ShapeUtil.Broadcast(ShapeUtil.Broadcast(a.Shape, b.Shape), c.Shape);
-        CheckDestination(destination, shape0, $"the broadcast of {ShapeUtil.Format(a.Shape)}, {ShapeUtil.Format(b.Shape)} and {ShapeUtil.Format(c.Shape)}");
+        CheckDestination(destination, shape0, "the broadcast", a.Shape, b.Shape, c.Shape, 3);
         if (destination.Length == 0) return;
         a = Unalias(a, destination);
         b = Unalias(b, destination);

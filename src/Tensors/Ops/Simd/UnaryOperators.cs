@@ -117,13 +117,6 @@ internal readonly struct GeluOperator<T> : IUnaryOperator<T> where T : unmanaged
 /// <summary>y = tanh x = −m/(m+2)·sign x, m = expm1(−2|x|).</summary>
 internal readonly struct TanhOperator<T> : IUnaryOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    /// <summary>Contiguous spans go to TensorPrimitives.Tanh, the fastest correct path.</summary>
-    public static bool TryInvokeSpan(ReadOnlySpan<T> x, Span<T> destination)
-    {
-        System.Numerics.Tensors.TensorPrimitives.Tanh(x, destination);
-        return true;
-    }
-
     public static T Invoke(T x) => T.Tanh(x);
     public static Vector128<T> Invoke(Vector128<T> x) => VMath.Tanh(x);
     public static Vector256<T> Invoke(Vector256<T> x) => VMath.Tanh(x);
