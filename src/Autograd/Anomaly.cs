@@ -11,6 +11,15 @@ namespace NativeFree.Autograd;
 public static class Anomaly
 {
     [ThreadStatic] private static bool _enabled;
+    [ThreadStatic] private static bool _inRule;
+
+    // Inside a derivative rule the rule's own ops are not checked one by one: the rule's
+    // results are, so a NaN is blamed on the op whose derivative produced it.
+    internal static bool ChecksForward => _enabled && !_inRule;
+
+    internal static bool EnterRule() { bool previous = _inRule; _inRule = true; return previous; }
+
+    internal static void ExitRule(bool previous) => _inRule = previous;
 
     /// <summary>True while anomaly detection is on (this thread).</summary>
     public static bool IsEnabled => _enabled;

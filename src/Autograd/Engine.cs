@@ -135,18 +135,24 @@ internal static class Engine<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         var rule = node.Rule
             ?? throw new NotSupportedException($"Op '{node.Op.Name}' has no derivative rule: it cannot be differentiated. Detach its inputs, or implement it as a Function<T> with a Backward method.");
-        var grads = rule(node, g);
-        if (grads.Length != node.InputCount)
-            throw new InvalidOperationException($"The derivative rule of op '{node.Op.Name}' returned {grads.Length} gradients for {node.InputCount} inputs; return exactly one (or null) per input.");
-        for (int i = 0; i < grads.Length; i++)
+        Var<T>?[] grads;
+        bool wasInRule = Anomaly.EnterRule();
+        try
         {
-            var input = node.Input(i);
-            var gi = grads[i];
-            if (gi is null || !input.RequiresGrad) { grads[i] = null; continue; }
-            if (!ShapeUtil.SameShape(gi.Shape, input.Shape)) gi = grads[i] = Unbroadcast(node, i, gi, input);
-            if (Anomaly.IsEnabled) Anomaly.CheckBackward(node.Op.Name, i, gi.Value);
-            input.Pending = input.Pending is null ? gi : input.Pending + gi;
+            grads = rule(node, g);
+            if (grads.Length != node.InputCount)
+                throw new InvalidOperationException($"The derivative rule of op '{node.Op.Name}' returned {grads.Length} gradients for {node.InputCount} inputs; return exactly one (or null) per input.");
+            for (int i = 0; i < grads.Length; i++)
+            {
+                var input = node.Input(i);
+                var gi = grads[i];
+                if (gi is null || !input.RequiresGrad) { grads[i] = null; continue; }
+                if (!ShapeUtil.SameShape(gi.Shape, input.Shape)) gi = grads[i] = Unbroadcast(node, i, gi, input);
+                if (Anomaly.IsEnabled) Anomaly.CheckBackward(node.Op.Name, i, gi.Value);
+                input.Pending = input.Pending is null ? gi : input.Pending + gi;
+            }
         }
+        finally { Anomaly.ExitRule(wasInRule); }
         observer?.OnNode(node, g, grads);
     }
 

@@ -107,21 +107,21 @@ public sealed partial class Var<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     internal static Var<T> Record(OpInfo op, Tensor<T> value, BackwardRule<T> rule, object? state, Var<T> a)
     {
-        if (Anomaly.IsEnabled) Anomaly.CheckForward(op.Name, value);
+        if (Anomaly.ChecksForward) Anomaly.CheckForward(op.Name, value);
         if (!ShouldRecord(a)) return new Var<T>(value);
         return Attach(new Node<T>(op, [a], rule, state), value);
     }
 
     internal static Var<T> Record(OpInfo op, Tensor<T> value, BackwardRule<T> rule, object? state, Var<T> a, Var<T> b)
     {
-        if (Anomaly.IsEnabled) Anomaly.CheckForward(op.Name, value);
+        if (Anomaly.ChecksForward) Anomaly.CheckForward(op.Name, value);
         if (!(a.RequiresGrad || b.RequiresGrad) || !GradMode.IsEnabled) return new Var<T>(value);
         return Attach(new Node<T>(op, [a, b], rule, state), value);
     }
 
     internal static Var<T> Record(OpInfo op, Tensor<T> value, BackwardRule<T> rule, object? state, Var<T>[] inputs)
     {
-        if (Anomaly.IsEnabled) Anomaly.CheckForward(op.Name, value);
+        if (Anomaly.ChecksForward) Anomaly.CheckForward(op.Name, value);
         bool any = false;
         foreach (var v in inputs) any |= v.RequiresGrad;
         if (!any || !GradMode.IsEnabled) return new Var<T>(value);
