@@ -96,6 +96,15 @@ public static class OpRegistry
     internal static readonly OpInfo ScatterAdd = P("scatter_add", "indexing", "dbase = g, dsrc = gather(g, index)", curved: false);
     internal static readonly OpInfo IndexSelect = P("index_select", "indexing", "dx = index_add(0, index, g)", curved: false);
     internal static readonly OpInfo IndexAdd = P("index_add", "indexing", "dbase = g, dsrc = index_select(g, index)", curved: false);
+    // ---- patches, convolution, pooling, normalisation
+    internal static readonly OpInfo Im2Col = P("im2col", "conv", "dx = col2im(g)", curved: false);
+    internal static readonly OpInfo Col2Im = P("col2im", "conv", "dcols = im2col(g)", curved: false);
+    internal static readonly OpInfo Conv2d = D("conv2d", "conv", "matmul(weight, im2col(x)) + bias");
+    internal static readonly OpInfo Conv1d = D("conv1d", "conv", "conv2d of height 1");
+    internal static readonly OpInfo MaxPool2d = D("max_pool2d", "conv", "max over im2col patches", curved: false);
+    internal static readonly OpInfo AvgPool2d = D("avg_pool2d", "conv", "mean over im2col patches", curved: false);
+    internal static readonly OpInfo LayerNorm = D("layer_norm", "nn", "(x-mean)/sqrt(var+eps)*w + b");
+    internal static readonly OpInfo BatchNorm = D("batch_norm", "nn", "(x-mean_c)/sqrt(var_c+eps)*w_c + b_c");
     // ---- neural-network functions and losses (all derived)
     internal static readonly OpInfo Embedding = D("embedding", "nn", "index_select(weight, 0, ids)", curved: false);
     internal static readonly OpInfo Dropout = D("dropout", "nn", "x * mask/(1-p)", curved: false);

@@ -121,6 +121,49 @@ internal static class OpCases
             var src = (int[])s.Clone(); src[ax] = idx.Length;
             return ([U(r, s), U(r, src)], a => Var<double>.IndexAdd(a[0], ax, idx, a[1]) * Weights(s));
         },
+        // ---- patches, convolution, pooling, normalisation
+        ["im2col"] = (s, r) => { var (x, win) = RandomWindowInput(r); return ([x], a => { var y = a[0].Im2Col(win); return y * Weights(y.Value.ShapeArray); }); },
+        ["col2im"] = (s, r) =>
+        {
+            var (x, win) = RandomWindowInput(r);
+            var cols = U(r, Tensor.Im2Col(x, win).ShapeArray);
+            var shape = x.ShapeArray;
+            return ([cols], a => a[0].Col2Im(shape, win) * Weights(shape));
+        },
+        ["conv2d"] = (s, r) =>
+        {
+            var (x, w, b, win, groups) = RandomConv(r);
+            return ([x, w, b], a => NnLayers.Conv2d(a[0], a[1], a[2], win.StrideH, win.StrideW, win.PadH, win.PadW, win.DilationH, win.DilationW, groups).Square());
+        },
+        ["conv1d"] = (s, r) =>
+        {
+            var (x, w, b, win, groups) = RandomConv(r, height1: true);
+            return ([x.Squeeze(2), w.Squeeze(2), b], a => NnLayers.Conv1d(a[0], a[1], a[2], win.StrideW, win.PadW, win.DilationW, groups).Square());
+        },
+        ["max_pool2d"] = (s, r) =>
+        {
+            var (x, win) = RandomWindowInput(r, poolPadding: true);
+            var distinct = Distinct(r, x.ShapeArray);
+            return ([distinct], a => { var y = NnLayers.MaxPool2d(a[0], win.KernelH, win.KernelW, win.StrideH, win.StrideW, win.PadH, win.PadW); return y * Weights(y.Value.ShapeArray); });
+        },
+        ["avg_pool2d"] = (s, r) =>
+        {
+            var (x, win) = RandomWindowInput(r, poolPadding: true);
+            return ([x], a => { var y = NnLayers.AvgPool2d(a[0], win.KernelH, win.KernelW, win.StrideH, win.StrideW, win.PadH, win.PadW); return y * Weights(y.Value.ShapeArray); });
+        },
+        ["layer_norm"] = (s, r) =>
+        {
+            s = AtLeast1(s);
+            int k = 1 + r.Next(s.Length);
+            var normShape = s[^k..];
+            return ([U(r, s), U(r, normShape), U(r, normShape)], a => NnLayers.LayerNorm(a[0], k, a[1], a[2]) * Weights(s));
+        },
+        ["batch_norm"] = (s, r) =>
+        {
+            int[] shape = r.Next(2) == 0 ? [2 + r.Next(2), 1 + r.Next(3)] : [2, 1 + r.Next(2), 1 + r.Next(3)];
+            int c = shape[1];
+            return ([U(r, shape), U(r, [c]), U(r, [c])], a => NnLayers.BatchNorm(a[0], null, null, a[1], a[2]) * Weights(shape));
+        },
         // ---- nn and losses
         ["embedding"] = (s, r) =>
         {
@@ -260,6 +303,33 @@ internal static class OpCases
         var m = Away(r, s, 0.2);
         var scores = Tensor.Mul(y, Tensor.Add(Tensor.Neg(m), 1.0)); // y·s = 1 − m
         return ([scores], v => loss(v[0], Var<double>.Constant(y)));
+    }
+
+    // An [N, C, H, W] input and a window that fits it (pooling: padding at most half the kernel, as PyTorch requires).
+    private static (Tensor<double> X, Window2d Window) RandomWindowInput(Random r, bool poolPadding = false)
+    {
+        while (true)
+        {
+            int kh = 1 + r.Next(3), kw = 1 + r.Next(3);
+            int ph = poolPadding ? r.Next(kh / 2 + 1) : r.Next(2), pw = poolPadding ? r.Next(kw / 2 + 1) : r.Next(2);
+            int dh = poolPadding ? 1 : 1 + r.Next(2), dw = poolPadding ? 1 : 1 + r.Next(2);
+            var win = new Window2d(kh, kw, 1 + r.Next(2), 1 + r.Next(2), ph, pw, dh, dw);
+            int h = 2 + r.Next(4), w = 2 + r.Next(4);
+            if (win.OutH(h) >= 1 && win.OutW(w) >= 1) return (U(r, [1 + r.Next(2), 1 + r.Next(2), h, w]), win);
+        }
+    }
+
+    private static (Tensor<double> X, Tensor<double> W, Tensor<double> B, Window2d Window, int Groups) RandomConv(Random r, bool height1 = false)
+    {
+        while (true)
+        {
+            int groups = 1 + r.Next(2), cin = groups * (1 + r.Next(2)), cout = groups * (1 + r.Next(2));
+            int kh = height1 ? 1 : 1 + r.Next(3), kw = 1 + r.Next(3);
+            var win = new Window2d(kh, kw, height1 ? 1 : 1 + r.Next(2), 1 + r.Next(2), height1 ? 0 : r.Next(2), r.Next(2), height1 ? 1 : 1 + r.Next(2), 1 + r.Next(2));
+            int h = height1 ? 1 : 2 + r.Next(3), w = 2 + r.Next(4);
+            if (win.OutH(h) < 1 || win.OutW(w) < 1) continue;
+            return (U(r, [1 + r.Next(2), cin, h, w]), U(r, [cout, cin / groups, kh, kw]), U(r, [cout]), win, groups);
+        }
     }
 
     // ∂f/∂x as a differentiable var (recording forced on: GradCheck's numeric pass runs without it).
