@@ -83,6 +83,26 @@ public static class Autodiff
         return Gradients((g * v).Sum(), [leaf])[0]?.Value ?? Tensor.Zeros<T>(x.ShapeArray);
     }
 
+    /// <summary>
+    /// The Hessian-vector product for a scalar f of several arguments: for each argument i,
+    /// Σⱼ ∂²f/∂xᵢ∂xⱼ · vⱼ (Pearlmutter's trick, no Hessian formed).
+    /// </summary>
+    public static Tensor<T>[] Hvp<T>(Func<Var<T>[], Var<T>> f, Tensor<T>[] xs, Tensor<T>[] vs) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(vs);
+        if (vs.Length != xs.Length) throw new ArgumentException($"Hvp: {vs.Length} directions for {xs.Length} arguments; give one per argument.", nameof(vs));
+        for (int i = 0; i < xs.Length; i++) RequireSameShape(xs[i], vs[i], $"Hvp (argument {i})");
+        var leaves = Leaves(xs);
+        var y = f(leaves);
+        RequireScalar(y, "Hvp");
+        var grads = Gradients(y, leaves, createGraph: true);
+        Var<T>? dot = null;
+        for (int i = 0; i < grads.Length; i++)
+            if (grads[i] is { RequiresGrad: true } g) { var term = (g * vs[i]).Sum(); dot = dot is null ? term : dot + term; }
+        if (dot is null) return Dense(new Var<T>?[leaves.Length], leaves);
+        return Dense(Gradients(dot, leaves), leaves);
+    }
+
     /// <summary>The Jacobian ∂f/∂x, of shape f(x).shape ++ x.shape, one backward pass per output element (small inputs).</summary>
     public static Tensor<T> Jacobian<T>(Func<Var<T>, Var<T>> f, Tensor<T> x) where T : unmanaged, IFloatingPointIeee754<T>
     {

@@ -57,6 +57,23 @@ public class FunctionalTests
     }
 
     [Fact]
+    public void Multi_argument_Hvp_equals_finite_differences_of_the_gradients()
+    {
+        Func<Var<double>[], Var<double>> f = a => (a[0] * a[0] * a[1]).Sum() + (Var<double>.MatMul(a[0], a[1]).Tanh()).Sum() + a[0].Sin().Sum();
+        Tensor<double>[] xs = [Random(20, 2, 3), Random(21, 3)];
+        Tensor<double>[] vs = [Random(22, 2, 3), Random(23, 3)];
+        var hv = Autodiff.Hvp(f, xs, vs);
+        const double eps = 1e-5;
+        var (_, gp) = Autodiff.ValueAndGrad(f, Tensor.Add(xs[0], Tensor.Mul(vs[0], eps)), Tensor.Add(xs[1], Tensor.Mul(vs[1], eps)));
+        var (_, gm) = Autodiff.ValueAndGrad(f, Tensor.Add(xs[0], Tensor.Mul(vs[0], -eps)), Tensor.Add(xs[1], Tensor.Mul(vs[1], -eps)));
+        for (int i = 0; i < 2; i++)
+        {
+            var p = gp[i].ToArray(); var m = gm[i].ToArray(); var h = hv[i].ToArray();
+            for (int k = 0; k < h.Length; k++) Assert.Equal((p[k] - m[k]) / (2 * eps), h[k], 6);
+        }
+    }
+
+    [Fact]
     public void Hessian_of_a_quadratic_form_is_A_plus_A_transpose()
     {
         var a = Random(4, 3, 3);

@@ -64,13 +64,20 @@ public sealed class MlpStep
     }
 
     /// <summary>Forward pass and loss, recorded.</summary>
-    public Var<float> Loss()
+    public Var<float> Loss() => LossOf(Parameters);
+
+    /// <summary>The parameters, W0, b0, W1, b1, …</summary>
+    public Var<float>[] Parameters => _weights.Zip(_biases, (w, b) => new[] { w, b }).SelectMany(p => p).ToArray();
+
+    /// <summary>The loss as a function of the parameters (W0, b0, W1, b1, …), for the functional API (Grad, Hvp).</summary>
+    public Var<float> LossOf(Var<float>[] parameters)
     {
         Var<float> h = _x;
-        for (int i = 0; i < _weights.Length; i++)
+        int layers = parameters.Length / 2;
+        for (int i = 0; i < layers; i++)
         {
-            h = Var<float>.MatMul(h, _weights[i]) + _biases[i];
-            if (i < _weights.Length - 1) h = h.Relu();
+            h = Var<float>.MatMul(h, parameters[2 * i]) + parameters[2 * i + 1];
+            if (i < layers - 1) h = h.Relu();
         }
         return Nn.CrossEntropy(h, _labels);
     }

@@ -51,6 +51,30 @@ public sealed class MlpStepSuite : IBenchSuite
             yield return new BenchRow($"mlp-step B={batch} {dimText}", m.UsPerStep, "us/step",
                 string.Create(CultureInfo.InvariantCulture, $"{m.Ops,5} {m.NsPerOp,10:F0} {m.BytesPerStep,12}"), json);
         }
+        double ratio = HvpOverGrad(64, [64, 128, 128, 10]);
+        yield return new BenchRow("mlp-hvp/grad B=64 64-128-128-10", ratio, "x", "Hvp time / gradient time (budget 4x)",
+            string.Create(CultureInfo.InvariantCulture, $"{{\"name\": \"mlp-hvp-over-grad\", \"batch\": 64, \"dims\": \"64-128-128-10\", \"ratio\": {ratio:F2}}}"));
+    }
+
+    /// <summary>
+    /// Time of one Hessian-vector product (Pearlmutter) over one gradient, both through the functional
+    /// API on the MLP's loss as a function of all its parameters. The issue's budget is 4×.
+    /// </summary>
+    public static double HvpOverGrad(int batch, int[] dims)
+    {
+        var mlp = new MlpStep(batch, dims);
+        var xs = mlp.Parameters.Select(p => p.Value).ToArray();
+        var vs = xs.Select(x => NativeFree.Tensors.Tensor.Ones<float>(x.ShapeArray)).ToArray();
+        double Best(Action a)
+        {
+            a();
+            double best = double.MaxValue;
+            for (int i = 0; i < 5; i++) { var sw = Stopwatch.StartNew(); a(); best = Math.Min(best, sw.Elapsed.TotalSeconds); }
+            return best;
+        }
+        double grad = Best(() => NativeFree.Autograd.Autodiff.ValueAndGrad(mlp.LossOf, xs));
+        double hvp = Best(() => NativeFree.Autograd.Autodiff.Hvp(mlp.LossOf, xs, vs));
+        return hvp / grad;
     }
 
     /// <summary>One shape's figures.</summary>
