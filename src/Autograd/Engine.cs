@@ -18,6 +18,8 @@ public interface IBackwardObserver<T> where T : unmanaged, IFloatingPointIeee754
 ///    broadcasting — rules never do this) and added to what that input has received so far;
 /// 3. leaves add what they received into <see cref="Var{T}.Grad"/> (or it is returned, for the functional API).
 /// Without createGraph the rules run with recording off, so gradients are plain values.
+/// Passes over graphs that share vars must not run concurrently on different threads (the
+/// per-var scratch fields are not synchronised); independent graphs may.
 /// </summary>
 internal static class Engine<T> where T : unmanaged, IFloatingPointIeee754<T>
 {

@@ -13,6 +13,7 @@ namespace NativeFree.Autograd;
 public abstract class Function<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private OpInfo? _op;
+    private BackwardRule<T>? _rule;
 
     /// <summary>The op name shown in graphs and error messages.</summary>
     public abstract string Name { get; }
@@ -36,7 +37,8 @@ public abstract class Function<T> where T : unmanaged, IFloatingPointIeee754<T>
         Tensor<T> output;
         using (GradMode.NoGrad()) output = Forward(values);
         _op ??= new OpInfo(Name, UserFamily, $"{GetType().Name}.Backward", OpKind.Primitive, true);
-        return Var<T>.Record(_op, output, (n, g) => Backward(n, g), null, inputs);
+        _rule ??= Backward;
+        return Var<T>.Record(_op, output, _rule, null, inputs);
     }
 
     /// <summary>The family name given to user-defined ops (the engine checks their gradient shapes strictly).</summary>

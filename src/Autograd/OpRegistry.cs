@@ -35,12 +35,12 @@ public static class OpRegistry
     /// <summary>The op named <paramref name="name"/>, or null.</summary>
     public static OpInfo? Find(string name) => _all.Find(o => o.Name == name);
 
-    private static OpInfo P(string name, string family, string rule, bool curved = true) => Add(new(name, family, rule, OpKind.Primitive, curved));
-    private static OpInfo D(string name, string family, string rule, bool curved = true) => Add(new(name, family, rule, OpKind.Derived, curved));
-    private static OpInfo Add(OpInfo op) { _all.Add(op); return op; }
+    private static OpInfo P(string name, string family, string rule, bool curved = true) => Register(new(name, family, rule, OpKind.Primitive, curved));
+    private static OpInfo D(string name, string family, string rule, bool curved = true) => Register(new(name, family, rule, OpKind.Derived, curved));
+    private static OpInfo Register(OpInfo op) { _all.Add(op); return op; }
 
     // ---- elementwise, binary (broadcasting; the engine sums gradients back to each input's shape)
-    internal static readonly OpInfo Add_ = P("add", "elementwise", "da = g, db = g", curved: false);
+    internal static readonly OpInfo Add = P("add", "elementwise", "da = g, db = g", curved: false);
     internal static readonly OpInfo Sub = D("sub", "elementwise", "a + (-b)", curved: false);
     internal static readonly OpInfo Mul = P("mul", "elementwise", "da = g*b, db = g*a");
     internal static readonly OpInfo Div = P("div", "elementwise", "da = g/b, db = -g*y/b");

@@ -13,7 +13,7 @@ public sealed partial class Var<T>
     // ---------------------------------------------------------------- binary primitives
 
     /// <summary>a + b (broadcast).</summary>
-    public static Var<T> operator +(Var<T> a, Var<T> b) => Record(OpRegistry.Add_, Tensor.Add(a.Value, b.Value), AddRule, null, a, b);
+    public static Var<T> operator +(Var<T> a, Var<T> b) => Record(OpRegistry.Add, Tensor.Add(a.Value, b.Value), AddRule, null, a, b);
     private static readonly BackwardRule<T> AddRule = static (n, g) => [g, g];
 
     /// <summary>a · b elementwise (broadcast).</summary>
