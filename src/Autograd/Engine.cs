@@ -1,0 +1,184 @@
+using System.Numerics;
+using NativeFree.Tensors;
+
+namespace NativeFree.Autograd;
+
+/// <summary>Sees each node of a backward pass as it is processed (used by <c>explain</c> and tooling).</summary>
+public interface IBackwardObserver<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <summary>Called after the rule of <paramref name="node"/> ran: the adjoint that arrived and the gradients sent to each input (already summed to the input shapes).</summary>
+    void OnNode(Node<T> node, Var<T> gradOutput, IReadOnlyList<Var<T>?> inputGrads);
+}
+
+/// <summary>
+/// The reverse pass. In order:
+/// 1. walk the graph from the output and list its nodes in topological order (each once);
+/// 2. visit them output-first: the gradient accumulated at a node's output goes through the
+///    node's rule, each returned gradient is summed back to its input's shape (undoing
+///    broadcasting — rules never do this) and added to what that input has received so far;
+/// 3. leaves add what they received into <see cref="Var{T}.Grad"/> (or it is returned, for the functional API).
+/// Without createGraph the rules run with recording off, so gradients are plain values.
+/// Passes over graphs that share vars must not run concurrently on different threads (the
+/// per-var scratch fields are not synchronised); independent graphs may.
+/// </summary>
+internal static class Engine<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private static int _pass;
+
+    // Reused per thread: the traversal lists of the last pass (cleared after use).
+    [ThreadStatic] private static List<Var<T>>? _order;
+    [ThreadStatic] private static List<Var<T>>? _leaves;
+    [ThreadStatic] private static Stack<(Var<T> Var, int Next)>? _stack;
+
+    /// <summary>
+    /// Runs a backward pass from <paramref name="root"/>. With <paramref name="wanted"/> null, leaves
+    /// accumulate into their Grad; otherwise the gradients of exactly those vars are returned
+    /// (null where the output does not depend on one) and no Grad is touched.
+    /// </summary>
+    public static Var<T>?[]? Run(Var<T> root, Tensor<T>? seed, bool retainGraph, bool createGraph,
+        IReadOnlyList<Var<T>>? wanted, IBackwardObserver<T>? observer)
+    {
+        if (!root.RequiresGrad)
+            throw new InvalidOperationException($"Backward from a value that does not require a gradient ({root}). Create the inputs with Var.Parameter(...) or requiresGrad: true, and do not compute the output inside GradMode.NoGrad().");
+        var seedVar = MakeSeed(root, seed);
+
+        // Reentrancy (a rule calling backward, e.g. a user op) gets fresh lists.
+        var order = _order ?? new List<Var<T>>(); _order = null;
+        var leaves = _leaves ?? new List<Var<T>>(); _leaves = null;
+        var stack = _stack ?? new Stack<(Var<T>, int)>(); _stack = null;
+        var result = wanted is null ? null : new Var<T>?[wanted.Count];
+        try
+        {
+            Sort(root, Interlocked.Increment(ref _pass), order, leaves, stack);
+            root.Pending = seedVar;
+            using (GradMode.Set(createGraph))
+            {
+                for (int k = order.Count - 1; k >= 0; k--)
+                {
+                    var v = order[k];
+                    var g = v.Pending;
+                    if (g is null) continue;
+                    if (result is not null) Capture(v, g, wanted!, result);
+                    v.Pending = null;
+                    Propagate(v.Node!, g, observer);
+                    if (!retainGraph) v.Node!.Free();
+                }
+                foreach (var leaf in leaves)
+                {
+                    var g = leaf.Pending;
+                    if (g is null) continue;
+                    leaf.Pending = null;
+                    if (result is not null) Capture(leaf, g, wanted!, result);
+                    else leaf.Grad = leaf.Grad is null ? g : leaf.Grad + g;
+                }
+            }
+        }
+        finally
+        {
+            foreach (var v in order) v.Pending = null;
+            foreach (var v in leaves) v.Pending = null;
+            order.Clear(); leaves.Clear(); stack.Clear();
+            _order = order; _leaves = leaves; _stack = stack;
+        }
+        return result;
+    }
+
+    private static Var<T> MakeSeed(Var<T> root, Tensor<T>? seed)
+    {
+        if (seed is null)
+        {
+            if (root.Value.Length != 1)
+                throw new InvalidOperationException($"Backward from a non-scalar output of shape {ShapeUtil.Format(root.Shape)} needs a seed gradient: pass Backward(seed) with a tensor of shape {ShapeUtil.Format(root.Shape)} (the gradient of your loss with respect to this output), or reduce the output to a scalar first, e.g. output.Sum().Backward().");
+            return Var<T>.Constant(Tensor.Ones<T>(root.Value.ShapeArray));
+        }
+        if (!ShapeUtil.SameShape(seed.Shape, root.Shape))
+            throw new ArgumentException($"The seed gradient has shape {ShapeUtil.Format(seed.Shape)} but the output has shape {ShapeUtil.Format(root.Shape)}; pass a seed of the output's shape.", nameof(seed));
+        return Var<T>.Constant(seed);
+    }
+
+    // Iterative depth-first post-order, so deep graphs (long RNN unrolls) cannot overflow the stack.
+    private static void Sort(Var<T> root, int pass, List<Var<T>> order, List<Var<T>> leaves, Stack<(Var<T> Var, int Next)> stack)
+    {
+        if (root.Node is null) { root.Visit = pass; leaves.Add(root); return; }
+        Enter(root, pass);
+        stack.Push((root, 0));
+        while (stack.Count > 0)
+        {
+            var (v, next) = stack.Pop();
+            var node = v.Node!;
+            if (next < node.InputCount)
+            {
+                stack.Push((v, next + 1));
+                var input = node.Input(next);
+                if (!input.RequiresGrad) continue;
+                if (input.Node is null)
+                {
+                    if (input.Visit != pass) { input.Visit = pass; leaves.Add(input); }
+                }
+                else if (input.Visit != pass)
+                {
+                    Enter(input, pass);
+                    stack.Push((input, 0));
+                }
+            }
+            else order.Add(v);
+        }
+    }
+
+    private static void Enter(Var<T> v, int pass)
+    {
+        var node = v.Node!;
+        if (node.IsFreed)
+            throw new InvalidOperationException($"Backward through op '{node.Op.Name}' a second time: its graph was freed by the previous backward pass. Pass retainGraph: true to the first Backward(...) call if you need to backpropagate through the same graph again, or recompute the forward pass.");
+        v.Visit = pass;
+    }
+
+    private static void Propagate(Node<T> node, Var<T> g, IBackwardObserver<T>? observer)
+    {
+        var rule = node.Rule
+            ?? throw new NotSupportedException($"Op '{node.Op.Name}' has no derivative rule: it cannot be differentiated. Detach its inputs, or implement it as a Function<T> with a Backward method.");
+        Var<T>?[] grads;
+        bool wasInRule = Anomaly.EnterRule();
+        try
+        {
+            grads = rule(node, g);
+            if (grads.Length != node.InputCount)
+                throw new InvalidOperationException($"The derivative rule of op '{node.Op.Name}' returned {grads.Length} gradients for {node.InputCount} inputs; return exactly one (or null) per input.");
+            for (int i = 0; i < grads.Length; i++)
+            {
+                var input = node.Input(i);
+                var gi = grads[i];
+                if (gi is null || !input.RequiresGrad) { grads[i] = null; continue; }
+                if (!ShapeUtil.SameShape(gi.Shape, input.Shape)) gi = grads[i] = Unbroadcast(node, i, gi, input);
+                if (Anomaly.IsEnabled) Anomaly.CheckBackward(node.Op.Name, i, gi.Value);
+                input.Pending = input.Pending is null ? gi : input.Pending + gi;
+            }
+        }
+        finally { Anomaly.ExitRule(wasInRule); }
+        observer?.OnNode(node, g, grads);
+    }
+
+    // The engine's half of broadcasting: sum a gradient of the broadcast shape back to the input's shape.
+    private static Var<T> Unbroadcast(Node<T> node, int i, Var<T> g, Var<T> input)
+    {
+        int[] target = input.Value.ShapeArray;
+        if (node.Op.Family == Function<T>.UserFamily)
+            throw new InvalidOperationException(
+                $"Function '{node.Op.Name}'.Backward returned a gradient of shape {ShapeUtil.Format(g.Shape)} for input {i}, whose shape is {ShapeUtil.Format(target)}. "
+                + $"Return exactly one gradient per input, each with that input's shape (here {ShapeUtil.Format(target)}); if your gradient is in a broadcast shape, reduce it with SumTo({ShapeUtil.Format(target)}).");
+        bool ok;
+        try { ok = ShapeUtil.SameShape(ShapeUtil.Broadcast(g.Shape, target), g.Shape); }
+        catch (ArgumentException) { ok = false; }
+        if (!ok)
+            throw new InvalidOperationException(
+                $"The derivative rule of op '{node.Op.Name}' returned a gradient of shape {ShapeUtil.Format(g.Shape)} for input {i} of shape {ShapeUtil.Format(target)}. "
+                + $"A backward must return, for each input, a gradient of that input's shape (or of a shape it broadcasts to); fix the Backward of '{node.Op.Name}' to return shape {ShapeUtil.Format(target)}.");
+        return g.SumTo(target);
+    }
+
+    private static void Capture(Var<T> v, Var<T> g, IReadOnlyList<Var<T>> wanted, Var<T>?[] result)
+    {
+        for (int i = 0; i < wanted.Count; i++)
+            if (ReferenceEquals(wanted[i], v)) result[i] = result[i] is null ? g : result[i]! + g;
+    }
+}

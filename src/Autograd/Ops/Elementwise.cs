@@ -1,0 +1,178 @@
+using NativeFree.Tensors;
+
+namespace NativeFree.Autograd;
+
+// Elementwise ops. Each primitive is its forward (a Tensors call) and its rule (a few var
+// operations, so the rule itself can be differentiated). Binary ops broadcast; their rules
+// return gradients in the output shape and the engine sums them back to each input's shape.
+public sealed partial class Var<T>
+{
+    private static T C(double d) => T.CreateTruncating(d);
+    private static Var<T> Mask(Tensor<T> m) => Constant(m);
+
+    // ---------------------------------------------------------------- binary primitives
+
+    /// <summary>a + b (broadcast).</summary>
+    public static Var<T> operator +(Var<T> a, Var<T> b) => Record(OpRegistry.Add, Tensor.Add(a.Value, b.Value), AddRule, null, a, b);
+    private static readonly BackwardRule<T> AddRule = static (n, g) => [g, g];
+
+    /// <summary>a · b elementwise (broadcast).</summary>
+    public static Var<T> operator *(Var<T> a, Var<T> b) => Record(OpRegistry.Mul, Tensor.Mul(a.Value, b.Value), MulRule, null, a, b);
+    private static readonly BackwardRule<T> MulRule = static (n, g) =>
+        [n.NeedsGrad(0) ? g * n.Input(1) : null, n.NeedsGrad(1) ? g * n.Input(0) : null];
+
+    /// <summary>a / b elementwise (broadcast).</summary>
+    public static Var<T> operator /(Var<T> a, Var<T> b) => Record(OpRegistry.Div, Tensor.Div(a.Value, b.Value), DivRule, null, a, b);
+    private static readonly BackwardRule<T> DivRule = static (n, g) =>
+        [n.NeedsGrad(0) ? g / n.Input(1) : null, n.NeedsGrad(1) ? -(g * n.Output) / n.Input(1) : null];
+
+    /// <summary>aᵇ elementwise (broadcast). The gradient for b uses log a, so needs a &gt; 0 where b requires a gradient.</summary>
+    public static Var<T> Pow(Var<T> a, Var<T> b) => Record(OpRegistry.Pow, Tensor.Pow(a.Value, b.Value), PowRule, null, a, b);
+    private static readonly BackwardRule<T> PowRule = static (n, g) =>
+        [n.NeedsGrad(0) ? g * n.Input(1) * Pow(n.Input(0), n.Input(1) - Scalar(T.One)) : null,
+         n.NeedsGrad(1) ? g * n.Output * n.Input(0).Log() : null];
+
+    /// <summary>max(a, b) elementwise (broadcast). At ties the gradient goes to a.</summary>
+    public static Var<T> Maximum(Var<T> a, Var<T> b) => Record(OpRegistry.Maximum, Tensor.Maximum(a.Value, b.Value), MaximumRule, null, a, b);
+    private static readonly BackwardRule<T> MaximumRule = static (n, g) =>
+    {
+        var takeA = Tensor.GreaterEqual(n.Input(0).Value, n.Input(1).Value);
+        return [n.NeedsGrad(0) ? g * Mask(takeA) : null, n.NeedsGrad(1) ? g * Mask(Tensor.Add(-takeA, T.One)) : null];
+    };
+
+    /// <summary>min(a, b) elementwise (broadcast). At ties the gradient goes to a.</summary>
+    public static Var<T> Minimum(Var<T> a, Var<T> b) => Record(OpRegistry.Minimum, Tensor.Minimum(a.Value, b.Value), MinimumRule, null, a, b);
+    private static readonly BackwardRule<T> MinimumRule = static (n, g) =>
+    {
+        var takeA = Tensor.LessEqual(n.Input(0).Value, n.Input(1).Value);
+        return [n.NeedsGrad(0) ? g * Mask(takeA) : null, n.NeedsGrad(1) ? g * Mask(Tensor.Add(-takeA, T.One)) : null];
+    };
+
+    /// <summary><paramref name="condition"/> ≠ 0 ? a : b elementwise (all broadcast). The condition is not differentiated.</summary>
+    public static Var<T> Where(Tensor<T> condition, Var<T> a, Var<T> b)
+        => Record(OpRegistry.Where, Tensor.Where(condition, a.Value, b.Value), WhereRule, condition, a, b);
+    private static readonly BackwardRule<T> WhereRule = static (n, g) =>
+    {
+        var c = Tensor.NotEqual((Tensor<T>)n.State!, Tensor.Scalar(T.Zero));
+        return [n.NeedsGrad(0) ? g * Mask(c) : null, n.NeedsGrad(1) ? g * Mask(Tensor.Add(-c, T.One)) : null];
+    };
+
+    // ---------------------------------------------------------------- derived binary ops and scalar overloads
+
+    /// <summary>a − b (broadcast), as a + (−b).</summary>
+    public static Var<T> operator -(Var<T> a, Var<T> b) => a + (-b);
+    /// <summary>a + s.</summary>
+    public static Var<T> operator +(Var<T> a, T s) => a + Scalar(s);
+    /// <summary>s + a.</summary>
+    public static Var<T> operator +(T s, Var<T> a) => Scalar(s) + a;
+    /// <summary>a − s.</summary>
+    public static Var<T> operator -(Var<T> a, T s) => a + Scalar(-s);
+    /// <summary>s − a.</summary>
+    public static Var<T> operator -(T s, Var<T> a) => Scalar(s) + (-a);
+    /// <summary>a · s.</summary>
+    public static Var<T> operator *(Var<T> a, T s) => a * Scalar(s);
+    /// <summary>s · a.</summary>
+    public static Var<T> operator *(T s, Var<T> a) => Scalar(s) * a;
+    /// <summary>a / s.</summary>
+    public static Var<T> operator /(Var<T> a, T s) => a * Scalar(T.One / s);
+    /// <summary>s / a.</summary>
+    public static Var<T> operator /(T s, Var<T> a) => Scalar(s) / a;
+
+    // ---------------------------------------------------------------- unary primitives
+
+    /// <summary>−x.</summary>
+    public static Var<T> operator -(Var<T> x) => Record(OpRegistry.Neg, Tensor.Neg(x.Value), NegRule, null, x);
+    private static readonly BackwardRule<T> NegRule = static (n, g) => [-g];
+
+    /// <summary>eˣ.</summary>
+    public Var<T> Exp() => Record(OpRegistry.Exp, Tensor.Exp(Value), ExpRule, null, this);
+    private static readonly BackwardRule<T> ExpRule = static (n, g) => [g * n.Output];
+
+    /// <summary>ln x.</summary>
+    public Var<T> Log() => Record(OpRegistry.Log, Tensor.Log(Value), LogRule, null, this);
+    private static readonly BackwardRule<T> LogRule = static (n, g) => [g / n.Input(0)];
+
+    /// <summary>ln(1 + x).</summary>
+    public Var<T> Log1p() => Record(OpRegistry.Log1p, Tensor.Log1p(Value), Log1pRule, null, this);
+    private static readonly BackwardRule<T> Log1pRule = static (n, g) => [g / (n.Input(0) + T.One)];
+
+    /// <summary>eˣ − 1.</summary>
+    public Var<T> Expm1() => Record(OpRegistry.Expm1, Tensor.Expm1(Value), Expm1Rule, null, this);
+    private static readonly BackwardRule<T> Expm1Rule = static (n, g) => [g * (n.Output + T.One)];
+
+    /// <summary>√x.</summary>
+    public Var<T> Sqrt() => Record(OpRegistry.Sqrt, Tensor.Sqrt(Value), SqrtRule, null, this);
+    private static readonly BackwardRule<T> SqrtRule = static (n, g) => [g / (n.Output * C(2))];
+
+    /// <summary>|x| (gradient sign(x), 0 at 0).</summary>
+    public Var<T> Abs() => Record(OpRegistry.Abs, Tensor.Abs(Value), AbsRule, null, this);
+    private static readonly BackwardRule<T> AbsRule = static (n, g) => [g * Mask(Tensor.Sign(n.Input(0).Value))];
+
+    /// <summary>tanh x.</summary>
+    public Var<T> Tanh() => Record(OpRegistry.Tanh, Tensor.Tanh(Value), TanhRule, null, this);
+    private static readonly BackwardRule<T> TanhRule = static (n, g) => [g * (T.One - n.Output * n.Output)];
+
+    /// <summary>1/(1 + e^(−x)).</summary>
+    public Var<T> Sigmoid() => Record(OpRegistry.Sigmoid, Tensor.Sigmoid(Value), SigmoidRule, null, this);
+    private static readonly BackwardRule<T> SigmoidRule = static (n, g) => [g * n.Output * (T.One - n.Output)];
+
+    /// <summary>max(x, 0) (gradient 0 at 0).</summary>
+    public Var<T> Relu() => Record(OpRegistry.Relu, Tensor.Relu(Value), ReluRule, null, this);
+    private static readonly BackwardRule<T> ReluRule = static (n, g) => [g * Mask(Tensor.Greater(n.Input(0).Value, Tensor.Scalar(T.Zero)))];
+
+    /// <summary>GELU, erf form: x·Φ(x).</summary>
+    public Var<T> Gelu() => Record(OpRegistry.Gelu, Tensor.Gelu(Value), GeluRule, null, this);
+    private static readonly BackwardRule<T> GeluRule = static (n, g) =>
+    {
+        var x = n.Input(0);
+        var cdf = ((x * C(1 / Math.Sqrt(2))).Erf() + T.One) * C(0.5);
+        var pdf = (x * x * C(-0.5)).Exp() * C(1 / Math.Sqrt(2 * Math.PI));
+        return [g * (cdf + x * pdf)];
+    };
+
+    /// <summary>ln(1 + eˣ).</summary>
+    public Var<T> Softplus() => Record(OpRegistry.Softplus, Tensor.Softplus(Value), SoftplusRule, null, this);
+    private static readonly BackwardRule<T> SoftplusRule = static (n, g) => [g * n.Input(0).Sigmoid()];
+
+    /// <summary>sin x.</summary>
+    public Var<T> Sin() => Record(OpRegistry.Sin, Tensor.Sin(Value), SinRule, null, this);
+    private static readonly BackwardRule<T> SinRule = static (n, g) => [g * n.Input(0).Cos()];
+
+    /// <summary>cos x.</summary>
+    public Var<T> Cos() => Record(OpRegistry.Cos, Tensor.Cos(Value), CosRule, null, this);
+    private static readonly BackwardRule<T> CosRule = static (n, g) => [-(g * n.Input(0).Sin())];
+
+    /// <summary>erf x.</summary>
+    public Var<T> Erf() => Record(OpRegistry.Erf, Tensor.Erf(Value), ErfRule, null, this);
+    private static readonly BackwardRule<T> ErfRule = static (n, g) =>
+        [g * (n.Input(0) * n.Input(0) * C(-1)).Exp() * C(2 / Math.Sqrt(Math.PI))];
+
+    /// <summary>xᵖ for a constant exponent.</summary>
+    public Var<T> Pow(T p) => Record(OpRegistry.PowScalar, Tensor.Pow(Value, p), PowScalarRule, p, this);
+    private static readonly BackwardRule<T> PowScalarRule = static (n, g) =>
+    {
+        T p = (T)n.State!;
+        return [g * n.Input(0).Pow(p - T.One) * p];
+    };
+
+    /// <summary>min(max(x, lo), hi) (gradient 1 strictly inside, 0 outside).</summary>
+    public Var<T> Clamp(T lo, T hi) => Record(OpRegistry.Clamp, Tensor.Clamp(Value, lo, hi), ClampRule, (lo, hi), this);
+    private static readonly BackwardRule<T> ClampRule = static (n, g) =>
+    {
+        var (lo, hi) = ((T, T))n.State!;
+        var x = n.Input(0).Value;
+        var inside = Tensor.Mul(Tensor.Greater(x, Tensor.Scalar(lo)), Tensor.Less(x, Tensor.Scalar(hi)));
+        return [g * Mask(inside)];
+    };
+
+    // ---------------------------------------------------------------- derived unary ops
+
+    /// <summary>x² (as x·x).</summary>
+    public Var<T> Square() => this * this;
+
+    /// <summary>1/√x (as x^(−1/2)).</summary>
+    public Var<T> Rsqrt() => Pow(C(-0.5));
+
+    /// <summary>sign(x): not differentiable almost everywhere, so a constant.</summary>
+    public Var<T> Sign() => Constant(Tensor.Sign(Value));
+}

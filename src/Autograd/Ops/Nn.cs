@@ -1,0 +1,98 @@
+using NativeFree.Tensors;
+
+namespace NativeFree.Autograd;
+
+/// <summary>
+/// Neural-network functions and losses, all written with the primitives of <see cref="Var{T}"/>
+/// (so they need no derivative rules of their own and support any order of derivative).
+/// </summary>
+public static class Nn
+{
+    /// <summary>Rows <c>weight[ids[i]]</c>: a [ids.Length, dim] var from a [vocab, dim] weight.</summary>
+    public static Var<T> Embedding<T>(Var<T> weight, int[] ids) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        if (weight.Rank != 2) throw new ArgumentException($"Embedding weight must be [vocab, dim]; got {ShapeUtil.Format(weight.Shape)}.", nameof(weight));
+        return weight.IndexSelect(0, ids);
+    }
+
+    /// <summary>
+    /// Inverted dropout: each element is zeroed with probability <paramref name="p"/> and the rest scaled
+    /// by 1/(1−p). The mask comes from <paramref name="seed"/>, so a step is reproducible. Identity when not training.
+    /// </summary>
+    public static Var<T> Dropout<T>(Var<T> x, double p, int seed, bool training = true) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        if (!(p >= 0 && p < 1)) throw new ArgumentException($"Dropout probability must be in [0, 1); got {p}.", nameof(p));
+        if (!training || p == 0) return x;
+        var rng = new Random(seed);
+        var mask = new T[x.Value.Length];
+        T keep = T.CreateTruncating(1 / (1 - p));
+        for (int i = 0; i < mask.Length; i++) mask[i] = rng.NextDouble() >= p ? keep : T.Zero;
+        return x * Var<T>.Constant(Tensor.FromArray(mask, x.Value.ShapeArray));
+    }
+
+    /// <summary>Mean squared error, mean((a − b)²) over all elements (b broadcasts).</summary>
+    public static Var<T> MseLoss<T>(Var<T> prediction, Var<T> target) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        var d = prediction - target;
+        return (d * d).Mean();
+    }
+
+    /// <summary>
+    /// Cross-entropy from logits [N, C] and class indices (length N), averaged over N. With label
+    /// smoothing ε the target is (1 − ε)·onehot + ε/C.
+    /// </summary>
+    public static Var<T> CrossEntropy<T>(Var<T> logits, int[] classes, double labelSmoothing = 0) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        var (n, c) = CheckLogits(logits, labelSmoothing);
+        ArgumentNullException.ThrowIfNull(classes);
+        if (classes.Length != n) throw new ArgumentException($"Cross-entropy: {classes.Length} class labels for {n} rows of logits {ShapeUtil.Format(logits.Shape)}.", nameof(classes));
+        foreach (int k in classes)
+            if ((uint)k >= (uint)c) throw new ArgumentException($"Cross-entropy: class {k} is out of range for {c} classes.", nameof(classes));
+        var logp = logits.LogSoftmax(1);
+        var picked = logp.Gather(1, classes, [n, 1]).Sum();
+        var loss = -picked * T.CreateTruncating((1 - labelSmoothing) / n);
+        if (labelSmoothing > 0) loss = loss - logp.Sum() * T.CreateTruncating(labelSmoothing / ((double)c * n));
+        return loss;
+    }
+
+    /// <summary>Cross-entropy from logits [N, C] and soft targets [N, C] (rows are distributions), averaged over N, with optional label smoothing.</summary>
+    public static Var<T> CrossEntropy<T>(Var<T> logits, Var<T> targets, double labelSmoothing = 0) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        var (n, c) = CheckLogits(logits, labelSmoothing);
+        if (!ShapeUtil.SameShape(targets.Shape, logits.Shape))
+            throw new ArgumentException($"Cross-entropy: soft targets of shape {ShapeUtil.Format(targets.Shape)} must match the logits {ShapeUtil.Format(logits.Shape)}.", nameof(targets));
+        var t = labelSmoothing > 0 ? targets * T.CreateTruncating(1 - labelSmoothing) + T.CreateTruncating(labelSmoothing / c) : targets;
+        return -(t * logits.LogSoftmax(1)).Sum() * T.CreateTruncating(1.0 / n);
+    }
+
+    private static (int N, int C) CheckLogits<T>(Var<T> logits, double labelSmoothing) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        if (logits.Rank != 2) throw new ArgumentException($"Cross-entropy expects logits of shape [N, C]; got {ShapeUtil.Format(logits.Shape)}.", nameof(logits));
+        if (!(labelSmoothing >= 0 && labelSmoothing <= 1)) throw new ArgumentException($"Label smoothing must be in [0, 1]; got {labelSmoothing}.", nameof(labelSmoothing));
+        return (logits.Shape[0], logits.Shape[1]);
+    }
+
+    /// <summary>Huber loss with threshold δ: ½d² where |d| ≤ δ, δ(|d| − ½δ) elsewhere; mean over elements.</summary>
+    public static Var<T> HuberLoss<T>(Var<T> prediction, Var<T> target, double delta = 1.0) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        if (!(delta > 0)) throw new ArgumentException($"Huber delta must be > 0; got {delta}.", nameof(delta));
+        var d = prediction - target;
+        var ad = d.Abs();
+        T dl = T.CreateTruncating(delta);
+        var small = Tensor.LessEqual(ad.Value, Tensor.Scalar(dl));
+        var quadratic = d * d * T.CreateTruncating(0.5);
+        var linear = (ad - T.CreateTruncating(0.5 * delta)) * dl;
+        return Var<T>.Where(small, quadratic, linear).Mean();
+    }
+
+    /// <summary>Hinge loss mean(max(0, 1 − y·s)) for labels y ∈ {−1, +1}.</summary>
+    public static Var<T> HingeLoss<T>(Var<T> scores, Var<T> labels) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+        => (T.One - labels * scores).Relu().Mean();
+
+    /// <summary>Squared hinge loss mean(max(0, 1 − y·s)²) for labels y ∈ {−1, +1}.</summary>
+    public static Var<T> SquaredHingeLoss<T>(Var<T> scores, Var<T> labels) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        var m = (T.One - labels * scores).Relu();
+        return (m * m).Mean();
+    }
+}

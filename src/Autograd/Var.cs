@@ -1,0 +1,137 @@
+using System.Numerics;
+using NativeFree.Tensors;
+
+namespace NativeFree.Autograd;
+
+/// <summary>
+/// A differentiable value: a <see cref="Tensor{T}"/> plus what reverse-mode autodiff needs —
+/// whether a gradient is wanted (<see cref="RequiresGrad"/>), the <see cref="Node"/> of the
+/// graph that produced it (null for leaves), and the accumulated <see cref="Grad"/>.
+/// Operations on vars compute their value eagerly and record a node only when some input
+/// requires a gradient and recording is on (<see cref="GradMode"/>).
+/// </summary>
+/// <typeparam name="T"><see cref="float"/> or <see cref="double"/>. A <c>Var&lt;float&gt;</c> and a
+/// <c>Var&lt;double&gt;</c> never meet in one operation: every op takes vars of one type only, so
+/// mixing precisions is a compile-time error (convert the tensor with <c>Tensor.Cast</c> first).</typeparam>
+public sealed partial class Var<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <summary>A leaf var over <paramref name="value"/> (not copied).</summary>
+    public Var(Tensor<T> value, bool requiresGrad = false, string? name = null)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        Value = value;
+        RequiresGrad = requiresGrad;
+        Name = name;
+    }
+
+    private Var(Tensor<T> value, Node<T> node)
+    {
+        Value = value;
+        RequiresGrad = true;
+        Node = node;
+    }
+
+    /// <summary>The forward value.</summary>
+    public Tensor<T> Value { get; }
+
+    /// <summary>True when gradients flow to (or through) this var.</summary>
+    public bool RequiresGrad { get; }
+
+    /// <summary>The recorded operation that produced this var; null for leaves and for values computed without recording.</summary>
+    public Node<T>? Node { get; }
+
+    /// <summary>True for vars created by the user rather than by a recorded op.</summary>
+    public bool IsLeaf => Node is null;
+
+    /// <summary>
+    /// The gradient accumulated by <see cref="Backward"/> (leaves only, like PyTorch). It is itself a
+    /// var: after <c>Backward(createGraph: true)</c> it carries a graph and can be differentiated again.
+    /// </summary>
+    public Var<T>? Grad { get; set; }
+
+    /// <summary>An optional name, shown in graph exports and error messages.</summary>
+    public string? Name { get; set; }
+
+    /// <summary>Shape of <see cref="Value"/>.</summary>
+    public ReadOnlySpan<int> Shape => Value.Shape;
+
+    /// <summary>Number of axes of <see cref="Value"/>.</summary>
+    public int Rank => Value.Rank;
+
+    // Gradient arriving at this var during one backward pass; cleared when the pass ends.
+    internal Var<T>? Pending;
+
+    // Traversal mark: the id of the last backward pass that visited this var.
+    internal int Visit;
+
+    /// <summary>A leaf that requires a gradient (a trainable parameter or an input to differentiate).</summary>
+    public static Var<T> Parameter(Tensor<T> value, string? name = null) => new(value, true, name);
+
+    /// <summary>A leaf that never requires a gradient.</summary>
+    public static Var<T> Constant(Tensor<T> value) => new(value, false);
+
+    /// <summary>A rank-0 constant.</summary>
+    public static Var<T> Scalar(T value) => new(Tensor.Scalar(value), false);
+
+    /// <summary>Wraps a tensor as a constant var, so tensors can be used directly in var expressions.</summary>
+    public static implicit operator Var<T>(Tensor<T> value) => Constant(value);
+
+    /// <summary>The same value cut from the graph: a leaf that does not require a gradient (shares storage).</summary>
+    public Var<T> Detach() => new(Value, false, Name);
+
+    /// <summary>The single element of a one-element var.</summary>
+    public T Item() => Value.ToScalar();
+
+    /// <summary>Forgets the accumulated gradient.</summary>
+    public void ZeroGrad() => Grad = null;
+
+    /// <summary>
+    /// Back-propagates from this var, adding d(this)/d(leaf) into <see cref="Grad"/> of every leaf
+    /// that requires a gradient. <paramref name="seed"/> is the gradient of some scalar with
+    /// respect to this var; it may be omitted only when this var has one element.
+    /// </summary>
+    /// <param name="seed">Gradient arriving at this var (same shape); defaults to 1 for one-element vars.</param>
+    /// <param name="retainGraph">Keep the graph so another backward pass can run through it.</param>
+    /// <param name="createGraph">Record the backward pass itself, so the gradients can be differentiated again (implies the graph is kept).</param>
+    public void Backward(Tensor<T>? seed = null, bool retainGraph = false, bool createGraph = false)
+        => Engine<T>.Run(this, seed, retainGraph || createGraph, createGraph, wanted: null, observer: null);
+
+    /// <summary>Shape, dtype, whether a gradient is tracked and the creating op.</summary>
+    public override string ToString()
+        => $"Var{(Name is null ? "" : " " + Name)} {ShapeUtil.Format(Shape)} {(typeof(T) == typeof(float) ? "float32" : "float64")}"
+           + (Node is not null ? $" (from {Node.Op.Name})" : RequiresGrad ? " (leaf, requires grad)" : "");
+
+    // ------------------------------------------------------------------ recording
+
+    private static bool ShouldRecord(Var<T> a) => a.RequiresGrad && GradMode.IsEnabled;
+
+    internal static Var<T> Record(OpInfo op, Tensor<T> value, BackwardRule<T> rule, object? state, Var<T> a)
+    {
+        if (Anomaly.ChecksForward) Anomaly.CheckForward(op.Name, value);
+        if (!ShouldRecord(a)) return new Var<T>(value);
+        return Attach(new Node<T>(op, [a], rule, state), value);
+    }
+
+    internal static Var<T> Record(OpInfo op, Tensor<T> value, BackwardRule<T> rule, object? state, Var<T> a, Var<T> b)
+    {
+        if (Anomaly.ChecksForward) Anomaly.CheckForward(op.Name, value);
+        if (!(a.RequiresGrad || b.RequiresGrad) || !GradMode.IsEnabled) return new Var<T>(value);
+        return Attach(new Node<T>(op, [a, b], rule, state), value);
+    }
+
+    internal static Var<T> Record(OpInfo op, Tensor<T> value, BackwardRule<T> rule, object? state, Var<T>[] inputs)
+    {
+        if (Anomaly.ChecksForward) Anomaly.CheckForward(op.Name, value);
+        bool any = false;
+        foreach (var v in inputs) any |= v.RequiresGrad;
+        if (!any || !GradMode.IsEnabled) return new Var<T>(value);
+        return Attach(new Node<T>(op, inputs, rule, state), value);
+    }
+
+    private static Var<T> Attach(Node<T> node, Tensor<T> value)
+    {
+        var v = new Var<T>(value, node);
+        node.Output = v;
+        return v;
+    }
+}

@@ -1,0 +1,106 @@
+using System.Diagnostics;
+using System.Globalization;
+using NativeFree.Cli.Commands;
+
+namespace NativeFree.Cli.Bench;
+
+/// <summary>
+/// <c>nativefree bench mlp-step [--json]</c>: microseconds per SGD training step of three ReLU MLPs
+/// (the shapes of shared/anchors/mlp_torch.py), the overhead per recorded op, and bytes allocated per step.
+/// </summary>
+public sealed class MlpStepSuite : IBenchSuite
+{
+    private static readonly (int Batch, int[] Dims)[] Shapes =
+    [
+        (1, [4, 8, 1]),
+        (64, [64, 128, 128, 10]),
+        (128, [784, 1024, 1024, 10]),
+    ];
+
+    public string Name => "mlp-step";
+    public string Summary => "training step (forward, cross-entropy, backward, SGD) of ReLU MLPs";
+    public string Help =>
+        "usage: nativefree bench mlp-step [--json]\n" +
+        "Shapes: batch 1 4-8-1, batch 64 64-128-128-10, batch 128 784-1024-1024-10 (float32).\n" +
+        "Reports us/step (best of 3 rounds), recorded ops per step, ns per recorded op (batch-1 row: pure overhead)\n" +
+        "and bytes allocated per step on the calling thread. Peer: shared/anchors/mlp_torch.py --opt sgd.";
+
+    public int Run(string[] args, TextWriter stdout)
+    {
+        var cli = new CliArgs(args, new HashSet<string> { "--json" });
+        bool json = cli.Flag("--json");
+        cli.RejectUnknown();
+        var rows = Quick().ToList();
+        if (json) foreach (var r in rows) stdout.WriteLine(r.Json);
+        else
+        {
+            stdout.WriteLine($"{"shape",-36} {"us/step",12} {"ops",5} {"ns/op",10} {"bytes/step",12}");
+            foreach (var r in rows) stdout.WriteLine($"{r.Name,-36} {r.Value,12:F1} {r.Note}");
+        }
+        return 0;
+    }
+
+    public IEnumerable<BenchRow> Quick()
+    {
+        foreach (var (batch, dims) in Shapes)
+        {
+            var m = Measure(batch, dims);
+            string dimText = string.Join("-", dims);
+            string json = string.Create(CultureInfo.InvariantCulture,
+                $"{{\"name\": \"mlp-step\", \"batch\": {batch}, \"dims\": \"{dimText}\", \"us_per_step\": {m.UsPerStep:F2}, \"ops_per_step\": {m.Ops}, \"ns_per_op\": {m.NsPerOp:F1}, \"bytes_per_step\": {m.BytesPerStep}}}");
+            yield return new BenchRow($"mlp-step B={batch} {dimText}", m.UsPerStep, "us/step",
+                string.Create(CultureInfo.InvariantCulture, $"{m.Ops,5} {m.NsPerOp,10:F0} {m.BytesPerStep,12}"), json);
+        }
+        double ratio = HvpOverGrad(64, [64, 128, 128, 10]);
+        yield return new BenchRow("mlp-hvp/grad B=64 64-128-128-10", ratio, "x", "Hvp time / gradient time (budget 4x)",
+            string.Create(CultureInfo.InvariantCulture, $"{{\"name\": \"mlp-hvp-over-grad\", \"batch\": 64, \"dims\": \"64-128-128-10\", \"ratio\": {ratio:F2}}}"));
+    }
+
+    /// <summary>
+    /// Time of one Hessian-vector product (Pearlmutter) over one gradient, both through the functional
+    /// API on the MLP's loss as a function of all its parameters. The issue's budget is 4×.
+    /// </summary>
+    public static double HvpOverGrad(int batch, int[] dims)
+    {
+        var mlp = new MlpStep(batch, dims);
+        var xs = mlp.Parameters.Select(p => p.Value).ToArray();
+        var vs = xs.Select(x => NativeFree.Tensors.Tensor.Ones<float>(x.ShapeArray)).ToArray();
+        double Best(Action a)
+        {
+            a();
+            double best = double.MaxValue;
+            for (int i = 0; i < 5; i++) { var sw = Stopwatch.StartNew(); a(); best = Math.Min(best, sw.Elapsed.TotalSeconds); }
+            return best;
+        }
+        double grad = Best(() => NativeFree.Autograd.Autodiff.ValueAndGrad(mlp.LossOf, xs));
+        double hvp = Best(() => NativeFree.Autograd.Autodiff.Hvp(mlp.LossOf, xs, vs));
+        return hvp / grad;
+    }
+
+    /// <summary>One shape's figures.</summary>
+    public sealed record Figures(double UsPerStep, int Ops, double NsPerOp, long BytesPerStep);
+
+    /// <summary>Warms up, then times rounds of steps (each round ≈ 0.3 s) and keeps the best; counts allocations over one round.</summary>
+    public static Figures Measure(int batch, int[] dims)
+    {
+        var mlp = new MlpStep(batch, dims);
+        int ops = mlp.CountRecordedOps();
+        var sw = Stopwatch.StartNew();
+        int warm = 0;
+        while (warm < 3 || (sw.Elapsed.TotalSeconds < 0.2 && warm < 200)) { mlp.Step(); warm++; }
+        double perStep = sw.Elapsed.TotalSeconds / warm;
+        int steps = Math.Max(1, (int)(0.3 / perStep));
+        double best = double.MaxValue;
+        long bytes = 0;
+        for (int round = 0; round < 3; round++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            sw.Restart();
+            for (int s = 0; s < steps; s++) mlp.Step();
+            best = Math.Min(best, sw.Elapsed.TotalSeconds / steps);
+            bytes = (GC.GetAllocatedBytesForCurrentThread() - before) / steps;
+        }
+        double us = best * 1e6;
+        return new Figures(us, ops, us * 1000 / ops, bytes);
+    }
+}
