@@ -46,6 +46,7 @@ public sealed partial class Tensor<T> where T : unmanaged, IFloatingPointIeee754
 
     private static bool ComputeContiguous(int[] shape, int[] strides)
     {
+        foreach (int d in shape) if (d == 0) return true; // no elements: any layout is dense
         int expected = 1;
         for (int i = shape.Length - 1; i >= 0; i--)
         {

@@ -78,3 +78,16 @@ public class CreationAndShapeTests
         Assert.True(big.Length < 200);
     }
 }
+
+public class EmptyTensorTests
+{
+    [Fact]
+    public void Tensors_with_a_zero_sized_axis_are_contiguous_and_empty()
+    {
+        var x = Tensor.Zeros<double>(3, 0, 3);
+        Assert.True(x.IsContiguous);
+        Assert.Equal(0, x.AsSpan().Length);
+        Assert.Empty(x.Slice(0, 1, 1).ToArray());
+        Assert.Equal(new[] { 0, 3 }, x.Reshape(0, 3).ShapeArray);
+    }
+}
