@@ -683,6 +683,8 @@ internal static class VMath
 /// 5e-9 relative error, 42 terms 6e-15). Starting the tail at 1/2 rather than 1 keeps GELU's Φ(x) = erfc/2
 /// free of the 1 − erf cancellation that cost float 9 ulp near x = −1.4.</item>
 /// </list>
+/// The float entry points of <see cref="VMath"/> widen to double and round once, so in practice only the double
+/// sets are used; the shorter float sets keep a float instantiation self-consistent.
 /// </summary>
 internal static class ErfCoefficients<T> where T : IFloatingPointIeee754<T>
 {
