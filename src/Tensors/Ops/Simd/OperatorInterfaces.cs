@@ -12,12 +12,6 @@ internal interface IUnaryOperator<T> where T : unmanaged
     /// <summary>False when only the scalar <see cref="Invoke(T)"/> is meaningful (the driver then never calls the vector forms).</summary>
     static virtual bool Vectorizable => true;
 
-    /// <summary>
-    /// A whole contiguous span at once, for ops where a library routine (TensorPrimitives) is the fastest
-    /// correct path. Returns false to let the generic loop run.
-    /// </summary>
-    static virtual bool TryInvokeSpan(ReadOnlySpan<T> x, Span<T> destination) => false;
-
     static abstract T Invoke(T x);
     static abstract Vector128<T> Invoke(Vector128<T> x);
     static abstract Vector256<T> Invoke(Vector256<T> x);

@@ -21,17 +21,8 @@ internal static class SimdLoops
 {
     // ------------------------------------------------------------------------------- unary
 
-    /// <summary>d[i] = TOp(x[i]). Uses the op's span override (TensorPrimitives) when it has one.</summary>
+    /// <summary>d[i] = TOp(x[i]).</summary>
     public static void Unary<TOp, T>(ReadOnlySpan<T> x, Span<T> destination)
-        where TOp : IUnaryOperator<T> where T : unmanaged
-    {
-        if (destination.Length < x.Length) ThrowShort(x.Length, destination.Length);
-        if (TOp.TryInvokeSpan(x, destination)) return;
-        UnaryLoop<TOp, T>(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(destination), (nuint)x.Length);
-    }
-
-    /// <summary>Our own loop even when the op has a span override (tests check both agree).</summary>
-    public static void UnaryOwnLoop<TOp, T>(ReadOnlySpan<T> x, Span<T> destination)
         where TOp : IUnaryOperator<T> where T : unmanaged
     {
         if (destination.Length < x.Length) ThrowShort(x.Length, destination.Length);

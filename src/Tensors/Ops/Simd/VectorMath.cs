@@ -25,7 +25,7 @@ internal static class VMath
         if (T.IsNaN(a)) return a;
         T z = T.Min(a, T.CreateTruncating(30));
         T hi = z * z, lo = T.FusedMultiplyAdd(z, z, -hi);
-        return T.CopySign(T.One - ErfcTail(z, hi, lo), x);
+        return T.CopySign(T.One - ErfcTailFactor(z, lo) * T.Exp(-hi), x);
     }
 
     /// <summary>Scalar GELU with the same approximation as the vector paths.</summary>
@@ -41,8 +41,8 @@ internal static class VMath
         T xc = T.Clamp(x, -limit, limit);
         T z = T.Min(az, T.CreateTruncating(30));
         T hi = xc * xc, lo = T.FusedMultiplyAdd(xc, xc, -hi);
-        T e = half * ErfcTail(z, half * hi, half * lo);
-        return x * (zSigned > T.Zero ? e : T.One - e);
+        T f = half * ErfcTailFactor(z, half * lo), e = T.Exp(-(half * hi));
+        return zSigned > T.Zero ? x * f * e : x * (T.One - f * e);
     }
 
     private static T ErfSmall<T>(T x) where T : IFloatingPointIeee754<T>
@@ -53,7 +53,7 @@ internal static class VMath
         return x * p;
     }
 
-    private static T ErfcTail<T>(T z, T z2hi, T z2lo) where T : IFloatingPointIeee754<T>
+    private static T ErfcTailFactor<T>(T z, T z2lo) where T : IFloatingPointIeee754<T>
     {
         var c = ErfCoefficients<T>.Chebyshev;
         T t = T.One / z - T.One, t2 = t + t, b1 = T.Zero, b2 = T.Zero;
@@ -64,7 +64,7 @@ internal static class VMath
             b1 = b0;
         }
         T h = t * b1 - b2 + c[0];
-        return T.Exp(-z2hi) * (T.One - z2lo) * h / (z * ErfCoefficients<T>.SqrtPi);
+        return h * (T.One - z2lo) / (z * ErfCoefficients<T>.SqrtPi);
     }
 
     // ============================================================ Vector512 (generated: 256/128 are sed copies)
@@ -191,10 +191,11 @@ internal static class VMath
     }
 
     /// <summary>
-    /// erfc z for z ≥ 1/2 = e^(−z²)·h(1/z − 1)/(z√π), h a Chebyshev series; z² = hi + lo exactly so
-    /// e^(−z²) = e^(−hi)(1 − lo) keeps full relative accuracy far into the tail.
+    /// erfc z for z ≥ 1/2 = e^(−hi)·F with F = h(1/z − 1)(1 − lo)/(z√π), h a Chebyshev series; z² = hi + lo
+    /// exactly so e^(−z²) = e^(−hi)(1 − lo) keeps full relative accuracy far into the tail. Returns F; callers
+    /// multiply by e^(−hi) last.
     /// </summary>
-    private static Vector512<T> ErfcTail<T>(Vector512<T> z, Vector512<T> z2hi, Vector512<T> z2lo) where T : IFloatingPointIeee754<T>
+    private static Vector512<T> ErfcTailFactor<T>(Vector512<T> z, Vector512<T> z2lo) where T : IFloatingPointIeee754<T>
     {
         var c = ErfCoefficients<T>.Chebyshev;
         var t = Vector512<T>.One / z - Vector512<T>.One;
@@ -207,8 +208,7 @@ internal static class VMath
             b1 = b0;
         }
         var h = MulAdd(t, b1, Vector512.Create(c[0]) - b2);
-        var e = Exp(-z2hi) * (Vector512<T>.One - z2lo);
-        return e * h / (z * Vector512.Create(ErfCoefficients<T>.SqrtPi));
+        return h * (Vector512<T>.One - z2lo) / (z * Vector512.Create(ErfCoefficients<T>.SqrtPi));
     }
 
     /// <summary>erf x: Maclaurin below |x| = 1/2, 1 − erfc(|x|) above, sign restored.</summary>
@@ -229,7 +229,7 @@ internal static class VMath
         var z = Vector512.Min(Vector512.Max(a, Vector512.Create(T.CreateTruncating(0.5))), Vector512.Create(T.CreateTruncating(30)));
         var hi = z * z;
         var lo = FusedMulAdd(z, z, -hi);
-        var big = CopySign(Vector512<T>.One - ErfcTail(z, hi, lo), x);
+        var big = CopySign(Vector512<T>.One - ErfcTailFactor(z, lo) * Exp(-hi), x);
         return Vector512.ConditionalSelect(Vector512.LessThanOrEqual(a, Vector512.Create(T.CreateTruncating(0.5))), ErfSmall(x), big);
     }
 
@@ -259,11 +259,14 @@ internal static class VMath
         var hi = xc * xc;
         var lo = FusedMulAdd(xc, xc, -hi);
         // Where |z| clamps to 1/2 the tail value is discarded below, so the mismatch with hi/lo is harmless.
-        var e = half * ErfcTail(z, half * hi, half * lo);
-        var tail = Vector512.ConditionalSelect(Vector512.GreaterThan(zSigned, Vector512<T>.Zero), e, Vector512<T>.One - e);
-        var small = half - half * ErfSmall(zSigned);
-        var phi = Vector512.ConditionalSelect(Vector512.LessThanOrEqual(az, half), small, tail);
-        return x * phi;
+        var f = half * ErfcTailFactor(z, half * lo);
+        var e = Exp(-(half * hi));
+        // x < 0: Φ is tiny, so multiply by e^(−x²/2) last and let only the final result round into denormals.
+        var negative = x * f * e;
+        var positive = x * (Vector512<T>.One - f * e);
+        var tail = Vector512.ConditionalSelect(Vector512.GreaterThan(zSigned, Vector512<T>.Zero), negative, positive);
+        var small = x * (half - half * ErfSmall(zSigned));
+        return Vector512.ConditionalSelect(Vector512.LessThanOrEqual(az, half), small, tail);
     }
     // ============================================================ Vector256 (copy of the 512-bit section)
 
@@ -389,10 +392,11 @@ internal static class VMath
     }
 
     /// <summary>
-    /// erfc z for z ≥ 1/2 = e^(−z²)·h(1/z − 1)/(z√π), h a Chebyshev series; z² = hi + lo exactly so
-    /// e^(−z²) = e^(−hi)(1 − lo) keeps full relative accuracy far into the tail.
+    /// erfc z for z ≥ 1/2 = e^(−hi)·F with F = h(1/z − 1)(1 − lo)/(z√π), h a Chebyshev series; z² = hi + lo
+    /// exactly so e^(−z²) = e^(−hi)(1 − lo) keeps full relative accuracy far into the tail. Returns F; callers
+    /// multiply by e^(−hi) last.
     /// </summary>
-    private static Vector256<T> ErfcTail<T>(Vector256<T> z, Vector256<T> z2hi, Vector256<T> z2lo) where T : IFloatingPointIeee754<T>
+    private static Vector256<T> ErfcTailFactor<T>(Vector256<T> z, Vector256<T> z2lo) where T : IFloatingPointIeee754<T>
     {
         var c = ErfCoefficients<T>.Chebyshev;
         var t = Vector256<T>.One / z - Vector256<T>.One;
@@ -405,8 +409,7 @@ internal static class VMath
             b1 = b0;
         }
         var h = MulAdd(t, b1, Vector256.Create(c[0]) - b2);
-        var e = Exp(-z2hi) * (Vector256<T>.One - z2lo);
-        return e * h / (z * Vector256.Create(ErfCoefficients<T>.SqrtPi));
+        return h * (Vector256<T>.One - z2lo) / (z * Vector256.Create(ErfCoefficients<T>.SqrtPi));
     }
 
     /// <summary>erf x: Maclaurin below |x| = 1/2, 1 − erfc(|x|) above, sign restored.</summary>
@@ -427,7 +430,7 @@ internal static class VMath
         var z = Vector256.Min(Vector256.Max(a, Vector256.Create(T.CreateTruncating(0.5))), Vector256.Create(T.CreateTruncating(30)));
         var hi = z * z;
         var lo = FusedMulAdd(z, z, -hi);
-        var big = CopySign(Vector256<T>.One - ErfcTail(z, hi, lo), x);
+        var big = CopySign(Vector256<T>.One - ErfcTailFactor(z, lo) * Exp(-hi), x);
         return Vector256.ConditionalSelect(Vector256.LessThanOrEqual(a, Vector256.Create(T.CreateTruncating(0.5))), ErfSmall(x), big);
     }
 
@@ -457,11 +460,14 @@ internal static class VMath
         var hi = xc * xc;
         var lo = FusedMulAdd(xc, xc, -hi);
         // Where |z| clamps to 1/2 the tail value is discarded below, so the mismatch with hi/lo is harmless.
-        var e = half * ErfcTail(z, half * hi, half * lo);
-        var tail = Vector256.ConditionalSelect(Vector256.GreaterThan(zSigned, Vector256<T>.Zero), e, Vector256<T>.One - e);
-        var small = half - half * ErfSmall(zSigned);
-        var phi = Vector256.ConditionalSelect(Vector256.LessThanOrEqual(az, half), small, tail);
-        return x * phi;
+        var f = half * ErfcTailFactor(z, half * lo);
+        var e = Exp(-(half * hi));
+        // x < 0: Φ is tiny, so multiply by e^(−x²/2) last and let only the final result round into denormals.
+        var negative = x * f * e;
+        var positive = x * (Vector256<T>.One - f * e);
+        var tail = Vector256.ConditionalSelect(Vector256.GreaterThan(zSigned, Vector256<T>.Zero), negative, positive);
+        var small = x * (half - half * ErfSmall(zSigned));
+        return Vector256.ConditionalSelect(Vector256.LessThanOrEqual(az, half), small, tail);
     }
     // ============================================================ Vector128 (copy of the 512-bit section)
 
@@ -587,10 +593,11 @@ internal static class VMath
     }
 
     /// <summary>
-    /// erfc z for z ≥ 1/2 = e^(−z²)·h(1/z − 1)/(z√π), h a Chebyshev series; z² = hi + lo exactly so
-    /// e^(−z²) = e^(−hi)(1 − lo) keeps full relative accuracy far into the tail.
+    /// erfc z for z ≥ 1/2 = e^(−hi)·F with F = h(1/z − 1)(1 − lo)/(z√π), h a Chebyshev series; z² = hi + lo
+    /// exactly so e^(−z²) = e^(−hi)(1 − lo) keeps full relative accuracy far into the tail. Returns F; callers
+    /// multiply by e^(−hi) last.
     /// </summary>
-    private static Vector128<T> ErfcTail<T>(Vector128<T> z, Vector128<T> z2hi, Vector128<T> z2lo) where T : IFloatingPointIeee754<T>
+    private static Vector128<T> ErfcTailFactor<T>(Vector128<T> z, Vector128<T> z2lo) where T : IFloatingPointIeee754<T>
     {
         var c = ErfCoefficients<T>.Chebyshev;
         var t = Vector128<T>.One / z - Vector128<T>.One;
@@ -603,8 +610,7 @@ internal static class VMath
             b1 = b0;
         }
         var h = MulAdd(t, b1, Vector128.Create(c[0]) - b2);
-        var e = Exp(-z2hi) * (Vector128<T>.One - z2lo);
-        return e * h / (z * Vector128.Create(ErfCoefficients<T>.SqrtPi));
+        return h * (Vector128<T>.One - z2lo) / (z * Vector128.Create(ErfCoefficients<T>.SqrtPi));
     }
 
     /// <summary>erf x: Maclaurin below |x| = 1/2, 1 − erfc(|x|) above, sign restored.</summary>
@@ -625,7 +631,7 @@ internal static class VMath
         var z = Vector128.Min(Vector128.Max(a, Vector128.Create(T.CreateTruncating(0.5))), Vector128.Create(T.CreateTruncating(30)));
         var hi = z * z;
         var lo = FusedMulAdd(z, z, -hi);
-        var big = CopySign(Vector128<T>.One - ErfcTail(z, hi, lo), x);
+        var big = CopySign(Vector128<T>.One - ErfcTailFactor(z, lo) * Exp(-hi), x);
         return Vector128.ConditionalSelect(Vector128.LessThanOrEqual(a, Vector128.Create(T.CreateTruncating(0.5))), ErfSmall(x), big);
     }
 
@@ -655,11 +661,14 @@ internal static class VMath
         var hi = xc * xc;
         var lo = FusedMulAdd(xc, xc, -hi);
         // Where |z| clamps to 1/2 the tail value is discarded below, so the mismatch with hi/lo is harmless.
-        var e = half * ErfcTail(z, half * hi, half * lo);
-        var tail = Vector128.ConditionalSelect(Vector128.GreaterThan(zSigned, Vector128<T>.Zero), e, Vector128<T>.One - e);
-        var small = half - half * ErfSmall(zSigned);
-        var phi = Vector128.ConditionalSelect(Vector128.LessThanOrEqual(az, half), small, tail);
-        return x * phi;
+        var f = half * ErfcTailFactor(z, half * lo);
+        var e = Exp(-(half * hi));
+        // x < 0: Φ is tiny, so multiply by e^(−x²/2) last and let only the final result round into denormals.
+        var negative = x * f * e;
+        var positive = x * (Vector128<T>.One - f * e);
+        var tail = Vector128.ConditionalSelect(Vector128.GreaterThan(zSigned, Vector128<T>.Zero), negative, positive);
+        var small = x * (half - half * ErfSmall(zSigned));
+        return Vector128.ConditionalSelect(Vector128.LessThanOrEqual(az, half), small, tail);
     }
 }
 
@@ -674,6 +683,8 @@ internal static class VMath
 /// 5e-9 relative error, 42 terms 6e-15). Starting the tail at 1/2 rather than 1 keeps GELU's Φ(x) = erfc/2
 /// free of the 1 − erf cancellation that cost float 9 ulp near x = −1.4.</item>
 /// </list>
+/// The float entry points of <see cref="VMath"/> widen to double and round once, so in practice only the double
+/// sets are used; the shorter float sets keep a float instantiation self-consistent.
 /// </summary>
 internal static class ErfCoefficients<T> where T : IFloatingPointIeee754<T>
 {
