@@ -43,7 +43,7 @@ public static class Gemm
             beta, c, ldc, 1, threads);
 
     /// <summary>Below this many multiply-adds (m·n·k) a product runs unpacked on the calling thread.</summary>
-    internal const long SmallWork = 96L * 96 * 96;
+    internal const long SmallWork = 128L * 128 * 128;
 
     /// <summary>Each thread gets at least this many multiply-adds; fewer threads are used otherwise.</summary>
     internal const long MinWorkPerThread = 128L * 128 * 128;
@@ -96,6 +96,10 @@ public static class Gemm
             if (n == 1) { Gemv.Run(m, k, alpha, a, rsA, csA, b, rsB, beta, c, rsC); return; }
             if (m == 1) { Gemv.Run(n, k, alpha, b, csB, rsB, a, csA, beta, c, csC); return; }
         }
+        // A narrow product wastes most of a 64-wide AVX-512 tile on zero padding: the 16-wide AVX2 tile fits better.
+        if (path == GemmPath.Auto && kind == GemmKernelKind.Avx512 && n <= Avx2Kernel<T>.NR && (long)m * n * k <= SmallWork
+            && GemmKernelKinds.IsSupported(GemmKernelKind.Avx2))
+            kind = GemmKernelKind.Avx2;
         switch (kind)
         {
             case GemmKernelKind.Avx512: Run<T, Avx512Kernel<T>>(kind, path, m, n, k, alpha, a, rsA, csA, b, rsB, csB, beta, c, rsC, csC, threads, blocking); break;

@@ -14,13 +14,7 @@ internal readonly record struct GemmBlocking(int MR, int NR, int MC, int KC, int
     /// Block sizes per kernel and element type, tuned on the reference machine (Zen 5: 48 KB L1d,
     /// 1 MB L2 per core, 32 MB L3) and sensible on Intel parts with 32–48 KB L1 and ≥ 1 MB L2.
     /// </summary>
-    internal static int TuneMC, TuneKC, TuneNC; // TEMP tuning
     public static GemmBlocking For<T>(GemmKernelKind kind) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        var r = For0<T>(kind);
-        return r with { MC = TuneMC > 0 ? TuneMC : r.MC, KC = TuneKC > 0 ? TuneKC : r.KC, NC = TuneNC > 0 ? TuneNC : r.NC };
-    }
-    private static GemmBlocking For0<T>(GemmKernelKind kind) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int s = System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
         switch (kind)

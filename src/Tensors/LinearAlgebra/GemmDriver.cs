@@ -90,7 +90,6 @@ internal static unsafe class GemmDriver<T, K>
     {
         int MR = K.MR, NR = K.NR;
         T* tile = stackalloc T[MR * NR];
-        if (OrderT) { MacroT(mc, nc, kc, alpha, aBase, aFull, aStep, rsA, csA, aEdge, bBase, bFull, bStep, ldb, bEdge, beta, c, rsC, csC, tile); return; }
         for (int jr = 0, jp = 0; jr < nc; jr += NR, jp++)
         {
             int nr = Math.Min(NR, nc - jr);
@@ -103,38 +102,6 @@ internal static unsafe class GemmDriver<T, K>
                 T* ap; nint rs, cs;
                 if (ip < aFull) { ap = aBase + ip * aStep; rs = rsA; cs = csA; }
                 else { ap = aEdge; rs = 1; cs = MR; }
-                T* ct = c + ir * rsC + jr * csC;
-                if (mr == MR && nr == NR && csC == 1)
-                    K.Run(kc, ap, rs, cs, bp, ldbp, ct, rsC, alpha, beta);
-                else
-                {
-                    K.Run(kc, ap, rs, cs, bp, ldbp, tile, NR, T.One, T.Zero);
-                    MergeTile(mr, nr, tile, NR, alpha, beta, ct, rsC, csC);
-                }
-            }
-        }
-    }
-
-    internal static bool OrderT;
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void MacroT(int mc, int nc, int kc, T alpha,
-        T* aBase, int aFull, nint aStep, nint rsA, nint csA, T* aEdge,
-        T* bBase, int bFull, nint bStep, nint ldb, T* bEdge,
-        T beta, T* c, nint rsC, nint csC, T* tile)
-    {
-        int MR = K.MR, NR = K.NR;
-        for (int ir = 0, ip = 0; ir < mc; ir += MR, ip++)
-        {
-            int mr = Math.Min(MR, mc - ir);
-            T* ap; nint rs, cs;
-            if (ip < aFull) { ap = aBase + ip * aStep; rs = rsA; cs = csA; }
-            else { ap = aEdge; rs = 1; cs = MR; }
-            for (int jr = 0, jp = 0; jr < nc; jr += NR, jp++)
-            {
-                int nr = Math.Min(NR, nc - jr);
-                T* bp; nint ldbp;
-                if (jp < bFull) { bp = bBase + jp * bStep; ldbp = ldb; }
-                else { bp = bEdge; ldbp = NR; }
                 T* ct = c + ir * rsC + jr * csC;
                 if (mr == MR && nr == NR && csC == 1)
                     K.Run(kc, ap, rs, cs, bp, ldbp, ct, rsC, alpha, beta);
