@@ -159,7 +159,11 @@ public static class Gemm
         int i0 = Math.Min(j.M, (int)((long)tilesM * pi / j.PartsM) * K.MR), i1 = Math.Min(j.M, (int)((long)tilesM * (pi + 1) / j.PartsM) * K.MR);
         int c0 = Math.Min(j.N, (int)((long)tilesN * pj / j.PartsN) * K.NR), c1 = Math.Min(j.N, (int)((long)tilesN * (pj + 1) / j.PartsN) * K.NR);
         if (i1 <= i0 || c1 <= c0) return;
-        GemmDriver<T, K>.Packed(i1 - i0, c1 - c0, j.K, j.Alpha,
+        if (j.Blocking.StreamB)
+            GemmDriver<T, K>.PackedStreamB(i1 - i0, c1 - c0, j.K, j.Alpha,
+                j.A + i0 * j.RsA, j.RsA, j.CsA, j.B + c0 * j.CsB, j.RsB, j.CsB,
+                j.Beta, j.C + i0 * j.RsC + c0 * j.CsC, j.RsC, j.CsC, j.Blocking);
+        else GemmDriver<T, K>.Packed(i1 - i0, c1 - c0, j.K, j.Alpha,
             j.A + i0 * j.RsA, j.RsA, j.CsA, j.B + c0 * j.CsB, j.RsB, j.CsB,
             j.Beta, j.C + i0 * j.RsC + c0 * j.CsC, j.RsC, j.CsC, j.Blocking);
     }
