@@ -167,13 +167,16 @@ public class GemmTests
     [Fact]
     public void Large_product_crosses_the_real_block_sizes_on_two_threads()
     {
-        // Default blocking: m spans two MC blocks, k several KC slices, with tile edges everywhere.
+        // Default blocking: k spans two KC slices and n two NC blocks (when NC is moderate), with
+        // tile edges everywhere; MC boundaries are crossed by the tiny-block runs above.
         var bl = GemmBlocking.For<float>(GemmKernelKinds.Best);
-        int m = bl.MC + 7, n = bl.NR + 5, k = bl.KC + 3;
+        int m = 4 * bl.MR + 5, n = Math.Min(bl.NC, 1024) + 5, k = bl.KC + 3;
         var rng = new Random(3);
         var a = Make<float>(rng, m, k, Layout.RowMajor);
         var b = Make<float>(rng, k, n, Layout.ColMajor);
-        new Expectation<float>(m, n, k, 1.0, 0.5, a, b, Layout.RowPadded, rng).Check(GemmKernelKinds.Best, GemmPath.Auto, 2, null, "large");
+        var expectation = new Expectation<float>(m, n, k, 1.0, 0.5, a, b, Layout.RowPadded, rng);
+        expectation.Check(GemmKernelKinds.Best, GemmPath.Auto, 2, null, "large, automatic path");
+        expectation.Check(GemmKernelKinds.Best, GemmPath.Packed, 2, null, "large, packed on two threads");
     }
 
     [Fact]

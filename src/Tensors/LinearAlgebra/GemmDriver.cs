@@ -46,6 +46,57 @@ internal static unsafe class GemmDriver<T, K>
     }
 
     /// <summary>
+    /// The same five loops with the roles of A and B mirrored (BLIS's Zen 4 arrangement seen from
+    /// row-major C): ic over MC-row blocks of A packed once for L3, pc over KC, jc over NC-column
+    /// blocks of B packed for L2, then ir outer / jr inner so the small 6×KC A micro-panel stays in
+    /// L1 while B micro-panels stream from L2. This allows a large KC (fewer passes over C).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void PackedStreamB(int m, int n, int k, T alpha, T* a, nint rsA, nint csA, T* b, nint rsB, nint csB,
+        T beta, T* c, nint rsC, nint csC, in GemmBlocking bl)
+    {
+        int MR = K.MR, NR = K.NR;
+        int ncMax = Math.Min(bl.NC, RoundUp(n, NR)), kcMax = Math.Min(bl.KC, k), mcMax = Math.Min(bl.MC, RoundUp(m, MR));
+        T* packB = GemmWorkspace<T>.B((nint)ncMax * kcMax);
+        T* packA = GemmWorkspace<T>.A((nint)mcMax * kcMax);
+        T* tile = stackalloc T[MR * NR];
+        for (int ic = 0; ic < m; ic += bl.MC)
+        {
+            int mc = Math.Min(bl.MC, m - ic);
+            for (int pc = 0; pc < k; pc += bl.KC)
+            {
+                int kc = Math.Min(bl.KC, k - pc);
+                T betaP = pc == 0 ? beta : T.One;
+                GemmPacking.PackA(mc, kc, a + ic * rsA + pc * csA, rsA, csA, packA, MR);
+                for (int jc = 0; jc < n; jc += bl.NC)
+                {
+                    int nc = Math.Min(bl.NC, n - jc);
+                    GemmPacking.PackB(kc, nc, b + pc * rsB + jc * csB, rsB, csB, packB, NR);
+                    T* cBlock = c + ic * rsC + jc * csC;
+                    for (int ir = 0; ir < mc; ir += MR)
+                    {
+                        int mr = Math.Min(MR, mc - ir);
+                        T* ap = packA + (nint)ir * kc;
+                        for (int jr = 0; jr < nc; jr += NR)
+                        {
+                            int nr = Math.Min(NR, nc - jr);
+                            T* bp = packB + (nint)jr * kc;
+                            T* ct = cBlock + ir * rsC + jr * csC;
+                            if (mr == MR && nr == NR && csC == 1)
+                                K.Run(kc, ap, 1, MR, bp, NR, ct, rsC, alpha, betaP);
+                            else
+                            {
+                                K.Run(kc, ap, 1, MR, bp, NR, tile, NR, T.One, T.Zero);
+                                MergeTile(mr, nr, tile, NR, alpha, betaP, ct, rsC, csC);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>
     /// Unblocked GEMM for small problems: A is read in place by the kernel (its strides go
     /// straight into the micro-kernel), B too when its rows are contiguous; only edge panels
     /// (and a B with non-unit column stride) are packed. No threads, no k blocking.
@@ -90,7 +141,6 @@ internal static unsafe class GemmDriver<T, K>
     {
         int MR = K.MR, NR = K.NR;
         T* tile = stackalloc T[MR * NR];
-        if (OrderT) { MacroT(mc, nc, kc, alpha, aBase, aFull, aStep, rsA, csA, aEdge, bBase, bFull, bStep, ldb, bEdge, beta, c, rsC, csC, tile); return; }
         for (int jr = 0, jp = 0; jr < nc; jr += NR, jp++)
         {
             int nr = Math.Min(NR, nc - jr);
@@ -103,38 +153,6 @@ internal static unsafe class GemmDriver<T, K>
                 T* ap; nint rs, cs;
                 if (ip < aFull) { ap = aBase + ip * aStep; rs = rsA; cs = csA; }
                 else { ap = aEdge; rs = 1; cs = MR; }
-                T* ct = c + ir * rsC + jr * csC;
-                if (mr == MR && nr == NR && csC == 1)
-                    K.Run(kc, ap, rs, cs, bp, ldbp, ct, rsC, alpha, beta);
-                else
-                {
-                    K.Run(kc, ap, rs, cs, bp, ldbp, tile, NR, T.One, T.Zero);
-                    MergeTile(mr, nr, tile, NR, alpha, beta, ct, rsC, csC);
-                }
-            }
-        }
-    }
-
-    internal static bool OrderT;
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void MacroT(int mc, int nc, int kc, T alpha,
-        T* aBase, int aFull, nint aStep, nint rsA, nint csA, T* aEdge,
-        T* bBase, int bFull, nint bStep, nint ldb, T* bEdge,
-        T beta, T* c, nint rsC, nint csC, T* tile)
-    {
-        int MR = K.MR, NR = K.NR;
-        for (int ir = 0, ip = 0; ir < mc; ir += MR, ip++)
-        {
-            int mr = Math.Min(MR, mc - ir);
-            T* ap; nint rs, cs;
-            if (ip < aFull) { ap = aBase + ip * aStep; rs = rsA; cs = csA; }
-            else { ap = aEdge; rs = 1; cs = MR; }
-            for (int jr = 0, jp = 0; jr < nc; jr += NR, jp++)
-            {
-                int nr = Math.Min(NR, nc - jr);
-                T* bp; nint ldbp;
-                if (jp < bFull) { bp = bBase + jp * bStep; ldbp = ldb; }
-                else { bp = bEdge; ldbp = NR; }
                 T* ct = c + ir * rsC + jr * csC;
                 if (mr == MR && nr == NR && csC == 1)
                     K.Run(kc, ap, rs, cs, bp, ldbp, ct, rsC, alpha, beta);

@@ -55,7 +55,7 @@ internal readonly unsafe struct Avx512Kernel<T> : IGemmMicroKernel<T> where T : 
         }
         // Count k steps rather than compare offsets: csA may be 0 (an A broadcast along k).
         nint off = 0;
-        for (nint p = 0; p < kc; p++, off += csA)
+        for (; kc > 0; kc--, off += csA) // kc is the counter: one general register fewer, so none spills
         {
             var b0 = Vector512.Load(b);
             var b1 = Vector512.Load(b + w);
