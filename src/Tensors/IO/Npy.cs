@@ -48,6 +48,31 @@ public static class Npy
         return Tensor.FromArray(data, reversed).Permute(order).Clone();
     }
 
+    /// <summary>
+    /// Reads rows <c>[startRow, startRow + rowCount)</c> (slices along axis 0) of a C-order .npy file
+    /// without reading the rest: the counterpart of <see cref="NpyWriter{T}"/> for arrays too large
+    /// to load whole. The result has shape <c>[rowCount, shape[1], …]</c>.
+    /// </summary>
+    public static Tensor<T> ReadRows<T>(string path, long startRow, int rowCount) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        using var fs = File.OpenRead(path);
+        var h = ReadHeader(fs, 0);
+        var shape = h.Shape;
+        if (shape.Length == 0) throw new ArgumentException($"{path} holds a 0-d array; it has no rows.", nameof(startRow));
+        if (h.FortranOrder) throw new NotSupportedException($"{path} is in Fortran order; ReadRows needs C order (rows contiguous on disk).");
+        if (startRow < 0 || rowCount < 0 || startRow + rowCount > shape[0])
+            throw new ArgumentOutOfRangeException(nameof(startRow), $"Rows [{startRow}, {startRow + rowCount}) are outside the {shape[0]} rows of {path} (shape {ShapeUtil.Format(shape)}).");
+        long rowLen = 1;
+        for (int i = 1; i < shape.Length; i++) rowLen *= shape[i];
+        long expectedEnd = h.DataOffset + h.DataBytes;
+        if (fs.Length != expectedEnd)
+            throw new InvalidDataException($"{path}: the header declares {h.DataBytes} data bytes from byte {h.DataOffset} but the file has {fs.Length - h.DataOffset}.");
+        fs.Position = h.DataOffset + startRow * rowLen * h.ItemSize;
+        var data = ElementCodec.ReadElements<T>(fs, rowCount * rowLen, ToRaw(h.Dtype), h.BigEndian, fs.Position, ".npy", $"rows {startRow}..{startRow + rowCount}");
+        shape[0] = rowCount;
+        return Tensor.FromArray(data, shape);
+    }
+
     /// <summary>Reads only the header of a .npy file.</summary>
     public static NpyHeader ReadHeader(string path)
     {

@@ -302,3 +302,31 @@ public class NpyMalformedTests
         Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 16 << 20, "a hostile header made the reader allocate by its declared size");
     }
 }
+
+public class NpyReadRowsTests
+{
+    [Fact]
+    public void RowBlocksReadBackWhatTheWriterStreamed()
+    {
+        var full = new Rng(44).Normal<float>(9, 2, 3);
+        var path = Path.Combine(Path.GetTempPath(), $"nf-npy-{Guid.NewGuid():N}.npy");
+        try
+        {
+            using (var w = new NpyWriter<float>(path, 9, 2, 3))
+            {
+                for (int r = 0; r < 9; r += 4) w.WriteRows(full.Slice(0, r, Math.Min(9, r + 4)));
+                w.Complete();
+            }
+            var mid = Npy.ReadRows<float>(path, 3, 5);
+            Assert.Equal(new[] { 5, 2, 3 }, mid.ShapeArray);
+            Assert.Equal(full.Slice(0, 3, 8).ToArray(), mid.ToArray());
+            Assert.Equal(full.Slice(0, 8, 9).ToArray(), Npy.ReadRows<double>(path, 8, 1).Cast<float>().ToArray());
+            Assert.Equal(0, Npy.ReadRows<float>(path, 9, 0).Length);
+            Assert.Throws<ArgumentOutOfRangeException>(() => Npy.ReadRows<float>(path, 7, 3));
+        }
+        finally { File.Delete(path); }
+        // Big-endian ints from NumPy, and the Fortran-order refusal.
+        Assert.Equal(new double[] { -1, 0, 1 }, Npy.ReadRows<double>(Fixture.Path("i4_be_6.npy"), 2, 3).ToArray());
+        Assert.Throws<NotSupportedException>(() => Npy.ReadRows<double>(Fixture.Path("f4_fortran_3x4.npy"), 0, 1));
+    }
+}
