@@ -81,35 +81,44 @@ public static partial class Linalg
         var vs = new double[n * n]; // row k: Householder vector of step k, in positions k+1..n-1
         var taus = new double[n];
         var p = new double[n];
+        var pNext = new double[n];
+        bool ready = false; // step k's reflector and p = τ·S·v were already made while updating in step k-1
         for (int k = 0; k < n - 2; k++)
         {
             int m = n - k - 1;
-            var x = a.AsSpan(k * n + k + 1, m); // row k right of the diagonal = column k below it
-            double alpha = TP.Norm(x);
             d[k] = a[k * n + k];
-            if (alpha == 0 || TP.Norm(x[1..]) == 0)
+            if (!ready && MakeReflector(a, n, k, vs, taus, e))
             {
-                e[k] = x[0]; // already tridiagonal in this column: no reflection
-                continue;
+                var v0 = vs.AsSpan(k * n + k + 1, m);
+                for (int i = 0; i < m; i++) p[i] = taus[k] * TP.Dot<double>(a.AsSpan((k + 1 + i) * n + k + 1, m), v0);
             }
-            if (x[0] > 0) alpha = -alpha; // pick the sign that avoids cancellation in v0
+            ready = false;
+            double tau = taus[k];
+            if (tau == 0) continue; // column already reduced: no reflection
+
+            // H·S·H with H = I - τvvᵀ on the trailing block S: w = p - (τ/2)(pᵀv)v, S -= vwᵀ + wvᵀ.
             var v = vs.AsSpan(k * n + k + 1, m);
-            x.CopyTo(v);
-            v[0] -= alpha;
-            double tau = 2 / TP.Dot<double>(v, v);
-            taus[k] = tau;
-            e[k] = alpha;
-            // H·S·H with H = I - τvvᵀ on the trailing block S: p = τSv, w = p - (τ/2)(pᵀv)v, S -= vwᵀ + wvᵀ.
-            var pm = p.AsSpan(0, m);
-            for (int i = 0; i < m; i++) pm[i] = tau * TP.Dot<double>(a.AsSpan((k + 1 + i) * n + k + 1, m), v);
-            double kk = 0.5 * tau * TP.Dot<double>(pm, v);
-            TP.MultiplyAdd<double>(v, -kk, pm, pm); // p becomes w
-            for (int i = 0; i < m; i++)
+            var w = p.AsSpan(0, m);
+            double kk = 0.5 * tau * TP.Dot<double>(w, v);
+            TP.MultiplyAdd<double>(v, -kk, w, w);
+            var row0 = a.AsSpan((k + 1) * n + k + 1, m);
+            TP.MultiplyAdd<double>(w, -v[0], row0, row0);
+            TP.MultiplyAdd<double>(v, -w[0], row0, row0);
+
+            // The next step's reflector comes from the row just updated; its p = τ'·S'·v' is then
+            // accumulated while each remaining row is still in cache from its update (one pass, not two).
+            bool fuse = k + 1 < n - 2 && MakeReflector(a, n, k + 1, vs, taus, e);
+            ready = k + 1 < n - 2;
+            double tauNext = taus[k + 1];
+            var vNext = fuse ? vs.AsSpan((k + 1) * n + k + 2, m - 1) : default;
+            for (int i = 1; i < m; i++)
             {
                 var row = a.AsSpan((k + 1 + i) * n + k + 1, m);
-                TP.MultiplyAdd<double>(pm, -v[i], row, row);
-                TP.MultiplyAdd<double>(v, -pm[i], row, row);
+                TP.MultiplyAdd<double>(w, -v[i], row, row);
+                TP.MultiplyAdd<double>(v, -w[i], row, row);
+                if (fuse) pNext[i - 1] = tauNext * TP.Dot<double>(row[1..], vNext);
             }
+            if (fuse) (p, pNext) = (pNext, p);
         }
         if (n >= 2)
         {
@@ -140,6 +149,31 @@ public static partial class Linalg
         }
         for (int i = 0; i < n; i++)
             for (int j = 0; j < n; j++) qt[j * n + i] = q[i * n + j];
+    }
+
+    /// <summary>
+    /// The Householder reflector of step k from row k right of the diagonal (x = A[k, k+1:]):
+    /// v = x − αe₁ with α = −sign(x₀)‖x‖, τ = 2/vᵀv, so (I − τvvᵀ)x = αe₁. Stores v, τ and e[k] = α;
+    /// returns false (τ = 0, e[k] = x₀) when x is already a multiple of e₁.
+    /// </summary>
+    private static bool MakeReflector(double[] a, int n, int k, double[] vs, double[] taus, double[] e)
+    {
+        int m = n - k - 1;
+        var x = a.AsSpan(k * n + k + 1, m);
+        taus[k] = 0;
+        if (m < 2 || TP.Norm(x[1..]) == 0)
+        {
+            e[k] = x[0];
+            return false;
+        }
+        double alpha = TP.Norm(x);
+        if (x[0] > 0) alpha = -alpha; // the sign that avoids cancellation in v₀
+        var v = vs.AsSpan(k * n + k + 1, m);
+        x.CopyTo(v);
+        v[0] -= alpha;
+        taus[k] = 2 / TP.Dot<double>(v, v);
+        e[k] = alpha;
+        return true;
     }
 
     /// <summary>
