@@ -1,7 +1,7 @@
 using BenchmarkDotNet.Attributes;
 using NativeFree.Tensors;
 using NativeFree.Tensors.LinearAlgebra;
-using NativeFree.Tensors.Random;
+using NativeFree.Tensors.Randomness;
 
 namespace NativeFree.Bench;
 

@@ -1,7 +1,7 @@
 using System.Text;
 using FsCheck.Xunit;
 using NativeFree.Tensors.IO;
-using NativeFree.Tensors.Random;
+using NativeFree.Tensors.Randomness;
 using Xunit;
 
 namespace NativeFree.Tensors.Tests.IO;

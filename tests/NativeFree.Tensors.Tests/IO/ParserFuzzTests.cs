@@ -1,6 +1,6 @@
 using System.Text;
 using NativeFree.Tensors.IO;
-using NativeFree.Tensors.Random;
+using NativeFree.Tensors.Randomness;
 using Xunit;
 
 namespace NativeFree.Tensors.Tests.IO;

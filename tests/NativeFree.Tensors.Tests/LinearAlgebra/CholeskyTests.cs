@@ -1,5 +1,5 @@
 using NativeFree.Tensors.LinearAlgebra;
-using NativeFree.Tensors.Random;
+using NativeFree.Tensors.Randomness;
 using Xunit;
 
 namespace NativeFree.Tensors.Tests.LinearAlgebra;

@@ -1,4 +1,4 @@
-using NativeFree.Tensors.Random;
+using NativeFree.Tensors.Randomness;
 
 namespace NativeFree.Tensors.Tests.LinearAlgebra;
 

@@ -1,6 +1,6 @@
 using System.Numerics;
 
-namespace NativeFree.Tensors.Random;
+namespace NativeFree.Tensors.Randomness;
 
 /// <summary>
 /// A seeded random generator over Philox4x32-10. A generator is a key (the seed), a stream id and a

@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
 
-namespace NativeFree.Tensors.Random;
+namespace NativeFree.Tensors.Randomness;
 
 /// <summary>
 /// The Philox4x32-10 counter-based block function (Salmon, Moraes, Dror, Shaw: "Parallel random

@@ -1,8 +1,8 @@
 using NativeFree.Tensors;
-using NativeFree.Tensors.Random;
+using NativeFree.Tensors.Randomness;
 using Xunit;
 
-namespace NativeFree.Tensors.Tests.Random;
+namespace NativeFree.Tensors.Tests.Randomness;
 
 public class PhiloxTests
 {

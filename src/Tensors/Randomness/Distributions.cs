@@ -1,7 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 
-namespace NativeFree.Tensors.Random;
+namespace NativeFree.Tensors.Randomness;
 
 // How each distribution turns one Philox block (4 × 32 bits) into PerBlock values. Element i of a
 // draw always comes from block (first + i / PerBlock), slot i % PerBlock: that fixed mapping is
