@@ -78,7 +78,8 @@ public static partial class Linalg
     /// </summary>
     private static void Tridiagonalize(double[] a, int n, double[] d, double[] e, double[] qt)
     {
-        var vs = new double[n * n]; // row k: Householder vector of step k, in positions k+1..n-1
+        // The Householder vector of step k overwrites row k right of the diagonal (x becomes v), which
+        // no later step reads: as in LAPACK, no separate storage for the reflectors.
         var taus = new double[n];
         var p = new double[n];
         var pNext = new double[n];
@@ -87,9 +88,9 @@ public static partial class Linalg
         {
             int m = n - k - 1;
             d[k] = a[k * n + k];
-            if (!ready && MakeReflector(a, n, k, vs, taus, e))
+            if (!ready && MakeReflector(a, n, k, taus, e))
             {
-                var v0 = vs.AsSpan(k * n + k + 1, m);
+                var v0 = a.AsSpan(k * n + k + 1, m);
                 for (int i = 0; i < m; i++) p[i] = taus[k] * TP.Dot<double>(a.AsSpan((k + 1 + i) * n + k + 1, m), v0);
             }
             ready = false;
@@ -97,7 +98,7 @@ public static partial class Linalg
             if (tau == 0) continue; // column already reduced: no reflection
 
             // H·S·H with H = I - τvvᵀ on the trailing block S: w = p - (τ/2)(pᵀv)v, S -= vwᵀ + wvᵀ.
-            var v = vs.AsSpan(k * n + k + 1, m);
+            var v = a.AsSpan(k * n + k + 1, m);
             var w = p.AsSpan(0, m);
             double kk = 0.5 * tau * TP.Dot<double>(w, v);
             TP.MultiplyAdd<double>(v, -kk, w, w);
@@ -107,10 +108,10 @@ public static partial class Linalg
 
             // The next step's reflector comes from the row just updated; its p = τ'·S'·v' is then
             // accumulated while each remaining row is still in cache from its update (one pass, not two).
-            bool fuse = k + 1 < n - 2 && MakeReflector(a, n, k + 1, vs, taus, e);
+            bool fuse = k + 1 < n - 2 && MakeReflector(a, n, k + 1, taus, e);
             ready = k + 1 < n - 2;
             double tauNext = taus[k + 1];
-            var vNext = fuse ? vs.AsSpan((k + 1) * n + k + 2, m - 1) : default;
+            var vNext = fuse ? a.AsSpan((k + 1) * n + k + 2, m - 1) : default;
             for (int i = 1; i < m; i++)
             {
                 var row = a.AsSpan((k + 1 + i) * n + k + 1, m);
@@ -130,14 +131,14 @@ public static partial class Linalg
 
         // Q = H₀H₁⋯H_{n-3}, accumulated backwards so each reflector touches only the block it acts on:
         // Q[k+1:, k+1:] -= τ v (vᵀ Q[k+1:, k+1:]). Rows of Q are combined, so every step is a row axpy.
-        var q = new double[n * n];
+        var q = qt;
         for (int i = 0; i < n; i++) q[i * n + i] = 1;
         var r = p;
         for (int k = n - 3; k >= 0; k--)
         {
             if (taus[k] == 0) continue;
             int m = n - k - 1;
-            var v = vs.AsSpan(k * n + k + 1, m);
+            var v = a.AsSpan(k * n + k + 1, m);
             var rm = r.AsSpan(0, m);
             rm.Clear();
             for (int i = 0; i < m; i++) TP.MultiplyAdd<double>(q.AsSpan((k + 1 + i) * n + k + 1, m), v[i], rm, rm);
@@ -147,16 +148,16 @@ public static partial class Linalg
                 TP.MultiplyAdd<double>(rm, -taus[k] * v[i], row, row);
             }
         }
-        for (int i = 0; i < n; i++)
-            for (int j = 0; j < n; j++) qt[j * n + i] = q[i * n + j];
+        for (int i = 0; i < n; i++) // transpose in place: rows of qt are the columns of Q
+            for (int j = 0; j < i; j++) (q[i * n + j], q[j * n + i]) = (q[j * n + i], q[i * n + j]);
     }
 
     /// <summary>
     /// The Householder reflector of step k from row k right of the diagonal (x = A[k, k+1:]):
-    /// v = x − αe₁ with α = −sign(x₀)‖x‖, τ = 2/vᵀv, so (I − τvvᵀ)x = αe₁. Stores v, τ and e[k] = α;
+    /// v = x − αe₁ with α = −sign(x₀)‖x‖, τ = 2/vᵀv, so (I − τvvᵀ)x = αe₁. Overwrites x with v, stores τ and e[k] = α;
     /// returns false (τ = 0, e[k] = x₀) when x is already a multiple of e₁.
     /// </summary>
-    private static bool MakeReflector(double[] a, int n, int k, double[] vs, double[] taus, double[] e)
+    private static bool MakeReflector(double[] a, int n, int k, double[] taus, double[] e)
     {
         int m = n - k - 1;
         var x = a.AsSpan(k * n + k + 1, m);
@@ -168,10 +169,8 @@ public static partial class Linalg
         }
         double alpha = TP.Norm(x);
         if (x[0] > 0) alpha = -alpha; // the sign that avoids cancellation in v₀
-        var v = vs.AsSpan(k * n + k + 1, m);
-        x.CopyTo(v);
-        v[0] -= alpha;
-        taus[k] = 2 / TP.Dot<double>(v, v);
+        x[0] -= alpha; // x becomes v, in place
+        taus[k] = 2 / TP.Dot<double>(x, x);
         e[k] = alpha;
         return true;
     }
