@@ -77,16 +77,8 @@ public static partial class Linalg
                 FactorDiagonalBlock(a, n, lda, k, kb, jitter);
                 int rest = n - k - kb;
                 if (rest == 0) break;
-                // Panel: L21 = A21 · L11⁻ᵀ, one row at a time (rows are contiguous in row-major storage).
-                for (int i = k + kb; i < n; i++)
-                {
-                    var row = a.Slice(i * lda + k, kb);
-                    for (int j = 0; j < kb; j++)
-                    {
-                        var lj = a.Slice((k + j) * lda + k, j);
-                        row[j] = (row[j] - TP.Dot<T>(row[..j], lj)) / a[(k + j) * lda + k + j];
-                    }
-                }
+                // Panel: L21 = A21 · L11⁻ᵀ.
+                SolvePanel(a, lda, k, k + kb, rest, 0, kb);
                 // Trailing update A22 -= L21·L21ᵀ on the lower triangle only, one block row at a time, via GEMM.
                 // The panel is copied out so GEMM reads a dense rest×kb matrix that does not alias its output.
                 int need = rest * kb;
@@ -111,6 +103,39 @@ public static partial class Linalg
         {
             if (panel != null) ArrayPool<T>.Shared.Return(panel);
         }
+    }
+
+    /// <summary>
+    /// Solves X·L11ᵀ = A21 in place for panel columns [c0, c1) (relative to the diagonal block at
+    /// (k, k), rows [r0, r0+rows) below it), assuming columns before c0 are already solved and
+    /// subtracted. Recursive: solve the left half, remove its contribution from the right half with
+    /// one GEMM, solve the right half; substitution only on narrow leaves. Same arithmetic as
+    /// substitution (no inverse of L11), but most of it runs in GEMM.
+    /// </summary>
+    private static void SolvePanel<T>(Span<T> a, int lda, int k, int r0, int rows, int c0, int c1) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        const int leaf = 16;
+        if (c1 - c0 <= leaf)
+        {
+            for (int i = r0; i < r0 + rows; i++)
+            {
+                var row = a.Slice(i * lda + k, c1);
+                for (int j = c0; j < c1; j++)
+                {
+                    var lj = a.Slice((k + j) * lda + k + c0, j - c0);
+                    row[j] = (row[j] - TP.Dot<T>(row[c0..j], lj)) / a[(k + j) * lda + k + j];
+                }
+            }
+            return;
+        }
+        int mid = c0 + (c1 - c0) / 2;
+        SolvePanel(a, lda, k, r0, rows, c0, mid);
+        // A21[:, mid:c1] -= X[:, c0:mid] · L11[mid:c1, c0:mid]ᵀ
+        Gemm.Multiply(rows, c1 - mid, mid - c0, -T.One,
+            a[(r0 * lda + k + c0)..], lda, 1,
+            a[((k + mid) * lda + k + c0)..], 1, lda,
+            T.One, a[(r0 * lda + k + mid)..], lda, 1);
+        SolvePanel(a, lda, k, r0, rows, mid, c1);
     }
 
     // Unblocked Cholesky–Crout on the kb×kb diagonal block at (k, k), whose trailing updates are already applied.

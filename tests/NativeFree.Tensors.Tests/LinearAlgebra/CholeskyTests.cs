@@ -56,6 +56,7 @@ public class CholeskyTests
     [InlineData(2, 9)]
     [InlineData(3, 10)]
     [InlineData(5, 23)]
+    [InlineData(37, 100)] // panel recursion splits 37 → 18 + 19 → leaves of 9 and 10
     public void SmallBlocksCoverEveryBlockBoundaryCase(int blockSize, int n)
     {
         var a = Dense.RandomSpd(n, 99);
