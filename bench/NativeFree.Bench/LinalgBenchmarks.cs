@@ -23,12 +23,12 @@ public class LinalgBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        var b = new Rng(7).Normal<double>(N, N);
+        var b = new Rng(7).StandardNormal<double>(N, N);
         _spd = Tensor.MatMul(b, b.Mt);
         var s = _spd.AsSpan();
         for (int i = 0; i < N; i++) s[i * N + i] += N;
         _sym = Tensor.Add(b, b.Mt).Contiguous();
-        _rhs = new Rng(8).Normal<double>(N, 16);
+        _rhs = new Rng(8).StandardNormal<double>(N, 16);
     }
 
     [Benchmark]

@@ -97,8 +97,11 @@ public sealed class Rng
         return Tensor.FromArray(data, (int[])shape.Clone());
     }
 
-    /// <summary>Standard normal, N(0, 1).</summary>
-    public Tensor<T> Normal<T>(params int[] shape) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>
+    /// Standard normal, N(0, 1). (Not an overload of Normal: <c>Normal&lt;double&gt;(0, 1, 5)</c> would
+    /// bind int arguments to a shape-only overload and silently return an empty [0, 1, 5] tensor.)
+    /// </summary>
+    public Tensor<T> StandardNormal<T>(params int[] shape) where T : unmanaged, IFloatingPointIeee754<T>
         => Normal(T.Zero, T.One, shape);
 
     /// <summary>1 with probability <paramref name="p"/>, else 0.</summary>

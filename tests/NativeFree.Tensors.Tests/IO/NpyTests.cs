@@ -125,7 +125,7 @@ public class NpyRoundTripTests
     {
         var rng = new Rng((ulong)seed);
         var shape = RandomShape(rng);
-        var t = rng.Normal<double>(shape);
+        var t = rng.StandardNormal<double>(shape);
         if (t.Length > 0) t.AsSpan()[0] = double.NaN; // NaN and infinities survive too
         if (t.Length > 1) t.AsSpan()[1] = double.NegativeInfinity;
         var ms = new MemoryStream();
@@ -156,7 +156,7 @@ public class NpyRoundTripTests
     public void RowBlockWriterProducesTheWholeArray()
     {
         // The use case: a 10×7 matrix written as row blocks of 3, 3, 3, 1.
-        var full = new Rng(1).Normal<double>(10, 7);
+        var full = new Rng(1).StandardNormal<double>(10, 7);
         var ms = new MemoryStream();
         using (var w = new NpyWriter<double>(ms, [10, 7], leaveOpen: true))
         {
@@ -308,7 +308,7 @@ public class NpyReadRowsTests
     [Fact]
     public void RowBlocksReadBackWhatTheWriterStreamed()
     {
-        var full = new Rng(44).Normal<float>(9, 2, 3);
+        var full = new Rng(44).StandardNormal<float>(9, 2, 3);
         var path = Path.Combine(Path.GetTempPath(), $"nf-npy-{Guid.NewGuid():N}.npy");
         try
         {

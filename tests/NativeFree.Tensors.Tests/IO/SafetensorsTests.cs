@@ -40,8 +40,8 @@ public class SafetensorsTests
         var rng = new Rng(17);
         var floats = new Dictionary<string, Tensor<float>>
         {
-            ["layer.0.weight"] = rng.Normal<float>(4, 3),
-            ["layer.0.bias"] = rng.Normal<float>(3),
+            ["layer.0.weight"] = rng.StandardNormal<float>(4, 3),
+            ["layer.0.bias"] = rng.StandardNormal<float>(3),
             ["empty"] = Tensor.Zeros<float>(0, 5),
             ["scalar"] = Tensor.Scalar(2.5f),
         };
@@ -57,7 +57,7 @@ public class SafetensorsTests
                 Assert.Equal(t.ShapeArray, back[name].Shape);
                 Assert.Equal(t.ToArray(), back[name].ToTensor<float>().ToArray());
             }
-            var doubles = new Dictionary<string, Tensor<double>> { ["k"] = rng.Normal<double>(5, 5).Transpose(0, 1) };
+            var doubles = new Dictionary<string, Tensor<double>> { ["k"] = rng.StandardNormal<double>(5, 5).Transpose(0, 1) };
             Safetensors.Save(path, doubles);
             var d = Safetensors.Load(path);
             Assert.Empty(d.Metadata);

@@ -96,7 +96,7 @@ public class CholeskyTests
     public void JitterMakesASemiDefiniteKernelFactorable()
     {
         // A rank-3 Gram matrix of 40 points: PSD, singular, fails without jitter.
-        var x = new Rng(3).Normal<double>(40, 3);
+        var x = new Rng(3).StandardNormal<double>(40, 3);
         var k = Tensor.MatMul(x, x.Mt);
         Assert.Throws<NotPositiveDefiniteException>(() => Linalg.Cholesky(k));
         var (l, jitter) = Linalg.CholeskyWithJitter(k);
@@ -174,7 +174,7 @@ public class SolveTests
         var rng = new Rng((ulong)(n * 8 + (lower ? 4 : 0) + (trans ? 2 : 0) + (unit ? 1 : 0)));
         var full = rng.Uniform(-1.0, 1.0, n, n);
         for (int i = 0; i < n; i++) full[i, i] = 2 + i % 3; // well-conditioned diagonal
-        var b = rng.Normal<double>(n, 3);
+        var b = rng.StandardNormal<double>(n, 3);
         var x = Linalg.SolveTriangular(full, b, lower, trans, unit);
         // The other triangle is garbage on purpose: it must not be read.
         var tri = Dense.Of(full);
@@ -192,7 +192,7 @@ public class SolveTests
     public void VectorRightHandSideKeepsItsShape()
     {
         var l = Linalg.Cholesky(Dense.RandomSpd(9, 1));
-        var b = new Rng(2).Normal<double>(9);
+        var b = new Rng(2).StandardNormal<double>(9);
         var x = Linalg.SolveTriangular(l, b);
         Assert.Equal(new[] { 9 }, x.ShapeArray);
         var back = Tensor.MatMul(l, x).ToArray();
@@ -215,7 +215,7 @@ public class SolveTests
     public void PositiveDefiniteSolveHasSmallResidual(int n)
     {
         var a = Dense.RandomSpd(n, (ulong)n + 1000);
-        var b = new Rng(5).Normal<double>(n, 4);
+        var b = new Rng(5).StandardNormal<double>(n, 4);
         var x = Linalg.SolvePositiveDefinite(a, b);
         var A = Dense.Of(a); var X = Dense.Of(x);
         var r = Dense.Mul(A, X);
@@ -246,7 +246,7 @@ public class SolveTests
     public void FloatSolveAgreesWithDouble()
     {
         var a = Dense.RandomSpd(40, 8);
-        var b = new Rng(9).Normal<double>(40, 2);
+        var b = new Rng(9).StandardNormal<double>(40, 2);
         var xd = Linalg.SolvePositiveDefinite(a, b).ToArray();
         var xf = Linalg.SolvePositiveDefinite(a.Cast<float>(), b.Cast<float>()).ToArray();
         for (int i = 0; i < xd.Length; i++) Assert.True(Math.Abs(xd[i] - xf[i]) < 1e-4 * (1 + Math.Abs(xd[i])));

@@ -52,7 +52,7 @@ internal static class Dense
     /// <summary>A random SPD matrix B·Bᵀ/n + I (well conditioned).</summary>
     public static Tensor<double> RandomSpd(int n, ulong seed)
     {
-        var b = new Rng(seed).Normal<double>(n, n);
+        var b = new Rng(seed).StandardNormal<double>(n, n);
         var a = Tensor.MatMul(b, b.Mt);
         var s = a.AsSpan();
         for (int i = 0; i < n * n; i++) s[i] /= n;
@@ -62,14 +62,14 @@ internal static class Dense
 
     public static Tensor<double> RandomSymmetric(int n, ulong seed)
     {
-        var b = new Rng(seed).Normal<double>(n, n);
+        var b = new Rng(seed).StandardNormal<double>(n, n);
         return Tensor.FromArray(Enumerable.Range(0, n * n).Select(k => b[k / n, k % n] + b[k % n, k / n]).ToArray(), n, n);
     }
 
     /// <summary>A random orthogonal matrix by Gram–Schmidt (twice) on Gaussian columns.</summary>
     public static double[,] RandomOrthogonal(int n, ulong seed)
     {
-        var g = Of(new Rng(seed).Normal<double>(n, n));
+        var g = Of(new Rng(seed).StandardNormal<double>(n, n));
         for (int j = 0; j < n; j++)
             for (int pass = 0; pass < 2; pass++)
             {

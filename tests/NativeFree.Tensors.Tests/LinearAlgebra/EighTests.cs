@@ -42,7 +42,7 @@ public class EighTests
         var rng = new Rng(424242);
         for (int probe = 0; probe < 3; probe++)
         {
-            var x = rng.Normal<double>(n).ToArray();
+            var x = rng.StandardNormal<double>(n).ToArray();
             double xn = Math.Sqrt(x.Sum(v => v * v));
             var ax = MatVec(A, x, false);
             var vtx = MatVec(V, x, true);

@@ -103,9 +103,18 @@ public class RngTests
     [Fact]
     public void SameSeedSameValuesDifferentSeedOrStreamDifferentValues()
     {
-        Assert.Equal(new Rng(1).Normal<float>(100).ToArray(), new Rng(1).Normal<float>(100).ToArray());
-        Assert.NotEqual(new Rng(1).Normal<float>(100).ToArray(), new Rng(2).Normal<float>(100).ToArray());
-        Assert.NotEqual(new Rng(1, 0).Normal<float>(100).ToArray(), new Rng(1, 1).Normal<float>(100).ToArray());
+        Assert.Equal(new Rng(1).StandardNormal<float>(100).ToArray(), new Rng(1).StandardNormal<float>(100).ToArray());
+        Assert.NotEqual(new Rng(1).StandardNormal<float>(100).ToArray(), new Rng(2).StandardNormal<float>(100).ToArray());
+        Assert.NotEqual(new Rng(1, 0).StandardNormal<float>(100).ToArray(), new Rng(1, 1).StandardNormal<float>(100).ToArray());
+    }
+
+    [Fact]
+    public void IntegerMeanAndStdAreNotMistakenForAShape()
+    {
+        // Normal<double>(0, 1, 5) must mean N(0, 1) of shape [5], not a [0, 1, 5] tensor.
+        var t = new Rng(1).Normal<double>(0, 1, 5);
+        Assert.Equal(new[] { 5 }, t.ShapeArray);
+        Assert.Equal(new Rng(1).StandardNormal<double>(5).ToArray(), t.ToArray());
     }
 
     [Fact]
@@ -221,7 +230,7 @@ public class RngStatisticsTests
     public void NormalTailFrequencyMatchesTheCdf()
     {
         const int n = 200000;
-        var x = new Rng(5).Normal<float>(n).ToArray();
+        var x = new Rng(5).StandardNormal<float>(n).ToArray();
         double p = 0.15865525393145707; // P(Z > 1)
         double frac = x.Count(v => v > 1f) / (double)n;
         double se = Math.Sqrt(p * (1 - p) / n);
