@@ -129,27 +129,65 @@ public static partial class Linalg
         d[n - 1] = a[(n - 1) * n + n - 1];
         e[n - 1] = 0;
 
-        // Q = H₀H₁⋯H_{n-3}, accumulated backwards so each reflector touches only the block it acts on:
-        // Q[k+1:, k+1:] -= τ v (vᵀ Q[k+1:, k+1:]). Rows of Q are combined, so every step is a row axpy.
-        var q = qt;
-        for (int i = 0; i < n; i++) q[i * n + i] = 1;
-        var r = p;
-        for (int k = n - 3; k >= 0; k--)
-        {
-            if (taus[k] == 0) continue;
-            int m = n - k - 1;
-            var v = a.AsSpan(k * n + k + 1, m);
-            var rm = r.AsSpan(0, m);
-            rm.Clear();
-            for (int i = 0; i < m; i++) TP.MultiplyAdd<double>(q.AsSpan((k + 1 + i) * n + k + 1, m), v[i], rm, rm);
-            for (int i = 0; i < m; i++)
-            {
-                var row = q.AsSpan((k + 1 + i) * n + k + 1, m);
-                TP.MultiplyAdd<double>(rm, -taus[k] * v[i], row, row);
-            }
-        }
+        FormQ(a, n, taus, qt);
         for (int i = 0; i < n; i++) // transpose in place: rows of qt are the columns of Q
-            for (int j = 0; j < i; j++) (q[i * n + j], q[j * n + i]) = (q[j * n + i], q[i * n + j]);
+            for (int j = 0; j < i; j++) (qt[i * n + j], qt[j * n + i]) = (qt[j * n + i], qt[i * n + j]);
+    }
+
+    /// <summary>
+    /// Q = H₀H₁⋯H_{n-3} into <paramref name="q"/> (row-major), from the reflectors stored in the rows of
+    /// <paramref name="a"/>. Blocks of reflectors are applied backwards in compact WY form,
+    /// H_k⋯H_{k+b-1} = I − Y·T·Yᵀ (LAPACK's dlarft/dlarfb), so the work is three GEMMs per block:
+    /// W = Yᵀ·Q, W ← T·W, Q −= Y·W.
+    /// </summary>
+    private static void FormQ(double[] a, int n, double[] taus, double[] q)
+    {
+        Array.Clear(q);
+        for (int i = 0; i < n; i++) q[i * n + i] = 1;
+        int reflectors = n - 2;
+        if (reflectors <= 0) return;
+        const int nb = 32;
+        var y = new double[(n - 1) * nb];
+        var t = new double[nb * nb];
+        var w = new double[nb * (n - 1)];
+        var w2 = new double[nb * (n - 1)];
+        var z = new double[nb];
+        for (int k0 = (reflectors - 1) / nb * nb; k0 >= 0; k0 -= nb)
+        {
+            int b = Math.Min(nb, reflectors - k0);
+            int m = n - k0 - 1; // the block acts on rows and columns k0+1 … n-1
+            // Y (m×b): column j is v of reflector k0+j, which starts j rows down.
+            Array.Clear(y, 0, m * b);
+            for (int j = 0; j < b; j++)
+            {
+                var v = a.AsSpan((k0 + j) * n + k0 + j + 1, m - j);
+                for (int r = 0; r < v.Length; r++) y[(r + j) * b + j] = v[r];
+            }
+            // T (b×b, upper): T[j,j] = τⱼ, T[0:j, j] = −τⱼ·T[0:j, 0:j]·(Y[:, 0:j]ᵀ·yⱼ).
+            Array.Clear(t, 0, b * b);
+            for (int j = 0; j < b; j++)
+            {
+                double tau = taus[k0 + j];
+                t[j * b + j] = tau;
+                if (tau == 0 || j == 0) continue;
+                for (int p = 0; p < j; p++)
+                {
+                    double sum = 0;
+                    for (int r = j; r < m; r++) sum += y[r * b + p] * y[r * b + j];
+                    z[p] = sum;
+                }
+                for (int p = 0; p < j; p++)
+                {
+                    double sum = 0;
+                    for (int c = p; c < j; c++) sum += t[p * b + c] * z[c];
+                    t[p * b + j] = -tau * sum;
+                }
+            }
+            var qBlock = q.AsSpan((k0 + 1) * n + k0 + 1);
+            Gemm.Multiply(b, m, m, 1.0, y, 1, b, qBlock, n, 1, 0.0, w, m, 1);      // W = Yᵀ·Q
+            Gemm.Multiply(b, m, b, 1.0, t, b, 1, w, m, 1, 0.0, w2, m, 1);         // W ← T·W
+            Gemm.Multiply(m, m, b, -1.0, y, b, 1, w2, m, 1, 1.0, qBlock, n, 1);   // Q −= Y·W
+        }
     }
 
     /// <summary>
