@@ -1,0 +1,271 @@
+using System.Diagnostics;
+using System.Numerics;
+
+namespace NativeFree.Tensors.Sparse;
+
+/// <summary>How <see cref="SpGemm"/> accumulates one output row.</summary>
+public enum SpGemmAccumulator
+{
+    /// <summary>Chosen per row by its flop count: hash for short rows, dense for long ones.</summary>
+    Auto,
+    /// <summary>Every row through the dense accumulator (a position array over all columns of B).</summary>
+    Dense,
+    /// <summary>Every row through an open-addressing hash table sized to a power of two above the row's work.</summary>
+    Hash,
+}
+
+/// <summary>Options for <see cref="SpGemm.Multiply{T}(CsrMatrix{T}, CsrMatrix{T}, SpGemmOptions)"/>.</summary>
+public sealed record SpGemmOptions
+{
+    /// <summary>Threads to use; null or ≤ 0 means <see cref="Parallelism.MaxDegree"/>.</summary>
+    public int? Threads { get; init; }
+
+    /// <summary>Sort the column indices of every output row (costs a per-row sort; off by default, like SciPy).</summary>
+    public bool Sorted { get; init; }
+
+    /// <summary>Accumulator policy; <see cref="SpGemmAccumulator.Auto"/> unless testing.</summary>
+    public SpGemmAccumulator Accumulator { get; init; } = SpGemmAccumulator.Auto;
+}
+
+/// <summary>What one SpGEMM did: work, output size, time per phase and the memory it needed besides the output.</summary>
+public sealed record SpGemmStats
+{
+    /// <summary>Scalar multiplies: Σ over stored a_ik of nnz(row k of B).</summary>
+    public long Multiplies { get; init; }
+    /// <summary>Stored entries of the product.</summary>
+    public long NnzC { get; init; }
+    /// <summary>Threads used.</summary>
+    public int Threads { get; init; }
+    /// <summary>Rows accumulated with the hash table (numeric phase).</summary>
+    public long HashRows { get; init; }
+    /// <summary>Rows accumulated with the dense accumulator (numeric phase).</summary>
+    public long DenseRows { get; init; }
+    /// <summary>Rows copied directly (one stored entry in A's row).</summary>
+    public long CopiedRows { get; init; }
+    /// <summary>Bytes allocated besides the output arrays: per-thread workspaces plus the partition.</summary>
+    public long WorkspaceBytes { get; init; }
+    /// <summary>Bytes of the output (row pointers, column indices, values).</summary>
+    public long OutputBytes { get; init; }
+    /// <summary>Seconds in the flop-count pass.</summary>
+    public double FlopSeconds { get; init; }
+    /// <summary>Seconds in the symbolic phase (exact row sizes).</summary>
+    public double SymbolicSeconds { get; init; }
+    /// <summary>Seconds in the numeric phase.</summary>
+    public double NumericSeconds { get; init; }
+}
+
+/// <summary>
+/// Sparse × sparse products <c>C = A·B</c> for CSR matrices (row-wise Gustavson).
+/// <para>
+/// The plan, per call: (1) count each output row's multiplies (O(nnz A)), kept in C's row-pointer
+/// array; (2) cut the rows into contiguous chunks of about equal multiplies, which threads take
+/// dynamically; (3) symbolic phase: each row's exact nnz, with a marker array (long rows) or a small
+/// hash set (short rows); (4) allocate C exactly once and (5) numeric phase: each row is
+/// accumulated straight into its slice of C — the dense accumulator keeps, per column of B, the
+/// position in C where that column was first written in this row, so there is no separate value
+/// array to gather from or clear; short rows use an open-addressing table (power-of-two capacity
+/// above twice the row's nnz, in L1). Workspaces are allocated once per thread, never per row.
+/// Extra memory besides C is one int per column of B per thread plus a few kilobytes.
+/// </para>
+/// </summary>
+public static partial class SpGemm
+{
+    /// <summary><c>A·B</c>, unsorted rows unless <paramref name="sorted"/>.</summary>
+    public static CsrMatrix<T> Multiply<T>(CsrMatrix<T> a, CsrMatrix<T> b, bool sorted = false, int? threads = null)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        => Multiply(a, b, new SpGemmOptions { Sorted = sorted, Threads = threads }, out _);
+
+    /// <summary><c>A·B</c> with explicit options.</summary>
+    public static CsrMatrix<T> Multiply<T>(CsrMatrix<T> a, CsrMatrix<T> b, SpGemmOptions options)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        => Multiply(a, b, options, out _);
+
+    /// <summary><c>A·Bᵀ</c> (e.g. <c>A·Aᵀ</c>, a Gram matrix of sparse rows): B is transposed once (O(nnz)) and multiplied.</summary>
+    public static CsrMatrix<T> MultiplyTransposed<T>(CsrMatrix<T> a, CsrMatrix<T> b, SpGemmOptions? options = null)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(b);
+        if (a.Columns != b.Columns)
+            throw new ArgumentException($"A·Bᵀ needs equal column counts: A is {a.ShapeText}, B is {b.ShapeText}.");
+        return Multiply(a, b.Transpose(), options ?? new SpGemmOptions(), out _);
+    }
+
+    /// <summary>Number of scalar multiplies of <c>A·B</c> (half its flops).</summary>
+    public static long CountMultiplies<T>(CsrMatrix<T> a, CsrMatrix<T> b) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        CheckShapes(a, b);
+        long total = 0;
+        int[] brp = b.RowPtr;
+        foreach (int k in a.ColIdx) total += brp[k + 1] - brp[k];
+        return total;
+    }
+
+    private static void CheckShapes<T>(CsrMatrix<T> a, CsrMatrix<T> b) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(b);
+        if (a.Columns != b.Rows)
+            throw new ArgumentException($"SpGEMM inner dimensions differ: A is {a.ShapeText}, B is {b.ShapeText} ({a.Columns} vs {b.Rows}).");
+    }
+
+    /// <summary><c>A·B</c> with options, reporting what it did in <paramref name="stats"/>.</summary>
+    public static CsrMatrix<T> Multiply<T>(CsrMatrix<T> a, CsrMatrix<T> b, SpGemmOptions options, out SpGemmStats stats)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        CheckShapes(a, b);
+        ArgumentNullException.ThrowIfNull(options);
+        int m = a.Rows, n = b.Columns;
+        int threads = Parallelism.Resolve(options.Threads);
+        long t0 = Stopwatch.GetTimestamp();
+
+        // (1) Multiplies per row, stored in C's row pointers (rp[i+1]) until the symbolic phase
+        // replaces them by row sizes. Rows whose count overflows int are clamped: the count only
+        // chooses the accumulator and balances the threads.
+        var rp = new int[m + 1];
+        long multiplies = CountRowFlops(a, b, rp);
+
+        // (2) Chunks of about equal work (multiplies + a little per row), taken dynamically.
+        int chunks = threads <= 1 ? 1 : (int)Math.Clamp(multiplies / 50_000, 1, 8L * threads);
+        int workers = Math.Min(threads, chunks);
+        var bounds = SplitByFlops(rp, multiplies, chunks);
+        long t1 = Stopwatch.GetTimestamp();
+
+        var ctx = new Context<T>(a, b, rp, options.Accumulator, options.Sorted);
+        // (3) Symbolic phase: rp[i+1] = nnz of row i.
+        RunChunks(workers, chunks, bounds, n, ctx, symbolic: true);
+        long total = 0;
+        for (int i = 0; i < m; i++)
+        {
+            total += rp[i + 1];
+            if (total > CsrMatrix<T>.MaxNnz)
+                throw new ArgumentException($"The product of A {a.ShapeText} and B {b.ShapeText} has more than {CsrMatrix<T>.MaxNnz} nonzeros (the CSR limit).");
+            rp[i + 1] = (int)total;
+        }
+        long t2 = Stopwatch.GetTimestamp();
+
+        // (4)-(5) Allocate once (uninitialised: every slot is written) and fill.
+        ctx.Cols = GC.AllocateUninitializedArray<int>((int)total);
+        ctx.Vals = GC.AllocateUninitializedArray<T>((int)total);
+        RunChunks(workers, chunks, bounds, n, ctx, symbolic: false);
+        long t3 = Stopwatch.GetTimestamp();
+
+        bool sorted = options.Sorted || (total == 0);
+        var c = new CsrMatrix<T>(m, n, rp, ctx.Cols, ctx.Vals, sorted);
+        long workspace = (long)workers * Workspace.Bytes(n) + bounds.Length * sizeof(int);
+        stats = new SpGemmStats
+        {
+            Multiplies = multiplies,
+            NnzC = total,
+            Threads = workers,
+            HashRows = ctx.HashRows,
+            DenseRows = ctx.DenseRows,
+            CopiedRows = ctx.CopiedRows,
+            WorkspaceBytes = workspace,
+            OutputBytes = (m + 1L) * sizeof(int) + total * (sizeof(int) + System.Runtime.CompilerServices.Unsafe.SizeOf<T>()),
+            FlopSeconds = Stopwatch.GetElapsedTime(t0, t1).TotalSeconds,
+            SymbolicSeconds = Stopwatch.GetElapsedTime(t1, t2).TotalSeconds,
+            NumericSeconds = Stopwatch.GetElapsedTime(t2, t3).TotalSeconds,
+        };
+        return c;
+    }
+
+    private static long CountRowFlops<T>(CsrMatrix<T> a, CsrMatrix<T> b, int[] rp) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int[] arp = a.RowPtr, aci = a.ColIdx, brp = b.RowPtr;
+        long total = 0;
+        for (int i = 0; i < a.Rows; i++)
+        {
+            long f = 0;
+            for (int p = arp[i]; p < arp[i + 1]; p++)
+            {
+                int k = aci[p];
+                f += brp[k + 1] - brp[k];
+            }
+            rp[i + 1] = (int)Math.Min(f, int.MaxValue);
+            total += f;
+        }
+        return total;
+    }
+
+    // Chunk boundaries by cumulative (row multiplies + 16): the constant keeps chunks of
+    // empty rows from being unbounded in length.
+    private static int[] SplitByFlops(int[] rp, long multiplies, int chunks)
+    {
+        int m = rp.Length - 1;
+        var bounds = new int[chunks + 1];
+        bounds[chunks] = m;
+        if (chunks == 1) return bounds;
+        long total = multiplies + 16L * m, acc = 0;
+        int c = 1;
+        for (int i = 0; i < m && c < chunks; i++)
+        {
+            acc += rp[i + 1] + 16L;
+            while (c < chunks && acc >= total * c / chunks) bounds[c++] = i + 1;
+        }
+        while (c < chunks) bounds[c++] = m;
+        return bounds;
+    }
+
+    private static void RunChunks<T>(int workers, int chunks, int[] bounds, int n, Context<T> ctx, bool symbolic)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int next = -1;
+        void Worker(int w)
+        {
+            var ws = new Workspace(n);
+            long hash = 0, dense = 0, copied = 0;
+            int c;
+            while ((c = Interlocked.Increment(ref next)) < chunks)
+            {
+                if (symbolic) SpGemmKernels.Symbolic(ctx, ws, bounds[c], bounds[c + 1]);
+                else SpGemmKernels.Numeric(ctx, ws, bounds[c], bounds[c + 1], ref hash, ref dense, ref copied);
+            }
+            if (!symbolic)
+            {
+                Interlocked.Add(ref ctx.HashRows, hash);
+                Interlocked.Add(ref ctx.DenseRows, dense);
+                Interlocked.Add(ref ctx.CopiedRows, copied);
+            }
+        }
+        if (workers <= 1) Worker(0);
+        else Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, Worker);
+    }
+
+    /// <summary>Everything the kernels share for one product.</summary>
+    internal sealed class Context<T>(CsrMatrix<T> a, CsrMatrix<T> b, int[] rp, SpGemmAccumulator policy, bool sorted)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public readonly int[] Arp = a.RowPtr, Aci = a.ColIdx, Brp = b.RowPtr, Bci = b.ColIdx, Crp = rp;
+        public readonly T[] Av = a.Vals, Bv = b.Vals;
+        public readonly int N = b.Columns;
+        public readonly bool BSorted = b.HasSortedIndices;
+        public readonly SpGemmAccumulator Policy = policy;
+        public readonly bool Sorted = sorted;
+        public int[] Cols = [];
+        public T[] Vals = [];
+        public long HashRows, DenseRows, CopiedRows;
+    }
+
+    /// <summary>Per-thread scratch, allocated once per phase: the dense marker/position array and the hash table.</summary>
+    internal sealed class Workspace
+    {
+        /// <summary>Rows with at most this many multiplies (symbolic) or entries (numeric) may use the hash table.</summary>
+        public const int HashMaxWork = 2048;
+        /// <summary>Table capacity: a power of two at least twice <see cref="HashMaxWork"/>.</summary>
+        public const int HashCapacity = 4096;
+
+        public readonly int[] Pos;   // dense accumulator: row stamp (symbolic) or position in C (numeric)
+        public readonly int[] Keys = new int[HashCapacity];
+        public readonly int[] Slots = new int[HashCapacity];
+
+        public Workspace(int n)
+        {
+            Pos = new int[n];
+            Array.Fill(Pos, -1);
+            Array.Fill(Keys, -1);
+        }
+
+        public static long Bytes(int n) => 4L * n + 8L * HashCapacity;
+    }
+}
