@@ -5,6 +5,7 @@ using NativeFree.Cli.Commands;
 ICommand[] commands =
 [
     new BenchCommand(),
+    new SpGemmCommand(),
 ];
 
 return Cli.Run(args, commands, Console.Out, Console.Error);

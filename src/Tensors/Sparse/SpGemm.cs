@@ -8,8 +8,10 @@ public enum SpGemmAccumulator
 {
     /// <summary>Chosen per row by its flop count: hash for short rows, dense for long ones.</summary>
     Auto,
-    /// <summary>Every row through the dense accumulator (a position array over all columns of B).</summary>
+    /// <summary>Every row through the dense accumulator: values over all columns of B plus a bitmap (rows come out sorted).</summary>
     Dense,
+    /// <summary>Every row through the marker array: per column of B, its position in C within the current row (branch-free, writes straight into C).</summary>
+    Marker,
     /// <summary>Every row through an open-addressing hash table sized to a power of two above the row's work.</summary>
     Hash,
 }
@@ -38,7 +40,9 @@ public sealed record SpGemmStats
     public int Threads { get; init; }
     /// <summary>Rows accumulated with the hash table (numeric phase).</summary>
     public long HashRows { get; init; }
-    /// <summary>Rows accumulated with the dense accumulator (numeric phase).</summary>
+    /// <summary>Rows accumulated with the marker array (numeric phase).</summary>
+    public long MarkerRows { get; init; }
+    /// <summary>Rows accumulated with the dense value array and bitmap (numeric phase).</summary>
     public long DenseRows { get; init; }
     /// <summary>Rows copied directly (one stored entry in A's row).</summary>
     public long CopiedRows { get; init; }
@@ -62,10 +66,13 @@ public sealed record SpGemmStats
 /// dynamically; (3) symbolic phase: each row's exact nnz, with a marker array (long rows) or a small
 /// hash set (short rows); (4) allocate C exactly once and (5) numeric phase: each row is
 /// accumulated straight into its slice of C — the dense accumulator keeps, per column of B, the
-/// position in C where that column was first written in this row, so there is no separate value
-/// array to gather from or clear; short rows use an open-addressing table (power-of-two capacity
-/// above twice the row's nnz, in L1). Workspaces are allocated once per thread, never per row.
-/// Extra memory besides C is one int per column of B per thread plus a few kilobytes.
+/// Long rows use a dense accumulator: a value per column of B plus a bitmap of touched columns;
+/// the symbolic phase only sets bits and counts them with popcount, and the numeric phase emits the
+/// row by scanning the bitmap between the smallest and largest touched column, so those rows come
+/// out sorted for free. Short rows use an open-addressing hash table (power-of-two capacity above
+/// twice the row's work, in L1) and write straight into their slice of C. Workspaces are allocated
+/// once per thread, never per row. Extra memory besides C is n/8 + n·sizeof(T) bytes per thread
+/// (n = columns of B) plus 32 KiB of hash table.
 /// </para>
 /// </summary>
 public static partial class SpGemm
@@ -150,17 +157,20 @@ public static partial class SpGemm
         RunChunks(workers, chunks, bounds, n, ctx, symbolic: false);
         long t3 = Stopwatch.GetTimestamp();
 
-        bool sorted = options.Sorted || (total == 0);
+        // Dense-accumulator rows come out sorted; copied rows are sorted when B's are.
+        var rc = ctx.Counts;
+        bool sorted = options.Sorted || (rc.Hash == 0 && rc.Marker == 0 && (rc.Copied == 0 || b.HasSortedIndices));
         var c = new CsrMatrix<T>(m, n, rp, ctx.Cols, ctx.Vals, sorted);
-        long workspace = (long)workers * Workspace.Bytes(n) + bounds.Length * sizeof(int);
+        long workspace = (long)workers * Workspace<T>.Bytes(n, numeric: true) + bounds.Length * sizeof(int);
         stats = new SpGemmStats
         {
             Multiplies = multiplies,
             NnzC = total,
             Threads = workers,
-            HashRows = ctx.HashRows,
-            DenseRows = ctx.DenseRows,
-            CopiedRows = ctx.CopiedRows,
+            HashRows = rc.Hash,
+            MarkerRows = rc.Marker,
+            DenseRows = rc.Bitmap,
+            CopiedRows = rc.Copied,
             WorkspaceBytes = workspace,
             OutputBytes = (m + 1L) * sizeof(int) + total * (sizeof(int) + System.Runtime.CompilerServices.Unsafe.SizeOf<T>()),
             FlopSeconds = Stopwatch.GetElapsedTime(t0, t1).TotalSeconds,
@@ -213,20 +223,15 @@ public static partial class SpGemm
         int next = -1;
         void Worker(int w)
         {
-            var ws = new Workspace(n);
-            long hash = 0, dense = 0, copied = 0;
+            var ws = new Workspace<T>(n, numeric: !symbolic);
+            var counts = new RowCounts();
             int c;
             while ((c = Interlocked.Increment(ref next)) < chunks)
             {
                 if (symbolic) SpGemmKernels.Symbolic(ctx, ws, bounds[c], bounds[c + 1]);
-                else SpGemmKernels.Numeric(ctx, ws, bounds[c], bounds[c + 1], ref hash, ref dense, ref copied);
+                else SpGemmKernels.Numeric(ctx, ws, bounds[c], bounds[c + 1], ref counts);
             }
-            if (!symbolic)
-            {
-                Interlocked.Add(ref ctx.HashRows, hash);
-                Interlocked.Add(ref ctx.DenseRows, dense);
-                Interlocked.Add(ref ctx.CopiedRows, copied);
-            }
+            if (!symbolic) lock (ctx) ctx.Counts.Add(counts);
         }
         if (workers <= 1) Worker(0);
         else Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, Worker);
@@ -244,28 +249,45 @@ public static partial class SpGemm
         public readonly bool Sorted = sorted;
         public int[] Cols = [];
         public T[] Vals = [];
-        public long HashRows, DenseRows, CopiedRows;
+        public RowCounts Counts;
     }
 
-    /// <summary>Per-thread scratch, allocated once per phase: the dense marker/position array and the hash table.</summary>
-    internal sealed class Workspace
+    /// <summary>How many rows each accumulator handled (numeric phase).</summary>
+    internal struct RowCounts
+    {
+        public long Hash, Marker, Bitmap, Copied;
+
+        public void Add(RowCounts o) { Hash += o.Hash; Marker += o.Marker; Bitmap += o.Bitmap; Copied += o.Copied; }
+    }
+
+    /// <summary>
+    /// Per-thread scratch, allocated once per phase (never per row): the dense accumulator — a bitmap
+    /// over B's columns (n/8 bytes, L1/L2-resident) and, in the numeric phase, a value per column —
+    /// and the hash table for short rows.
+    /// </summary>
+    internal sealed class Workspace<T> where T : unmanaged
     {
         /// <summary>Rows with at most this many multiplies (symbolic) or entries (numeric) may use the hash table.</summary>
         public const int HashMaxWork = 2048;
         /// <summary>Table capacity: a power of two at least twice <see cref="HashMaxWork"/>.</summary>
         public const int HashCapacity = 4096;
 
-        public readonly int[] Pos;   // dense accumulator: row stamp (symbolic) or position in C (numeric)
+        public readonly ulong[] Bits;
+        public readonly T[] Sums;
+        public readonly int[] Marks;
         public readonly int[] Keys = new int[HashCapacity];
         public readonly int[] Slots = new int[HashCapacity];
 
-        public Workspace(int n)
+        public Workspace(int n, bool numeric)
         {
-            Pos = new int[n];
-            Array.Fill(Pos, -1);
+            Bits = new ulong[(n + 63) >> 6];
+            Sums = numeric ? new T[n] : [];
+            Marks = new int[n];
+            Array.Fill(Marks, -1);
             Array.Fill(Keys, -1);
         }
 
-        public static long Bytes(int n) => 4L * n + 8L * HashCapacity;
+        public static long Bytes(int n, bool numeric) =>
+            8L * ((n + 63) >> 6) + 4L * n + (numeric ? (long)n * System.Runtime.CompilerServices.Unsafe.SizeOf<T>() : 0) + 8L * HashCapacity;
     }
 }

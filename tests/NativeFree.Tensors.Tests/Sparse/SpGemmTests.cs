@@ -8,7 +8,7 @@ namespace NativeFree.Tensors.Tests.Sparse;
 
 public class SpGemmTests
 {
-    private static readonly SpGemmAccumulator[] Accumulators = [SpGemmAccumulator.Auto, SpGemmAccumulator.Dense, SpGemmAccumulator.Hash];
+    private static readonly SpGemmAccumulator[] Accumulators = [SpGemmAccumulator.Auto, SpGemmAccumulator.Dense, SpGemmAccumulator.Marker, SpGemmAccumulator.Hash];
 
     /// <summary>Exact structural equality: same row pointers and, row by row, the same (column, value) set.</summary>
     private static bool SameMatrix(CsrMatrix<double> x, CsrMatrix<double> y)
