@@ -25,6 +25,16 @@ public sealed record SpGemmOptions
     /// <summary>Sort the column indices of every output row (costs a per-row sort; off by default, like SciPy).</summary>
     public bool Sorted { get; init; }
 
+    /// <summary>
+    /// False (default): a symbolic phase counts every row exactly, C is allocated once and the
+    /// numeric phase writes straight into it; the extra memory is only the per-thread workspaces.
+    /// True: one pass — each thread computes its rows into its own segments (room bounded by each
+    /// row's multiplies, or counted exactly for long rows) and the rows are then copied into C; the
+    /// extra memory is about the size of C. Measured slower on this machine (the segments' page
+    /// faults and the copy cost more than the symbolic phase saves); kept for comparison.
+    /// </summary>
+    public bool OnePass { get; init; }
+
     /// <summary>Accumulator policy; <see cref="SpGemmAccumulator.Auto"/> unless testing.</summary>
     public SpGemmAccumulator Accumulator { get; init; } = SpGemmAccumulator.Auto;
 }
@@ -46,16 +56,18 @@ public sealed record SpGemmStats
     public long DenseRows { get; init; }
     /// <summary>Rows copied directly (one stored entry in A's row).</summary>
     public long CopiedRows { get; init; }
-    /// <summary>Bytes allocated besides the output arrays: per-thread workspaces plus the partition.</summary>
+    /// <summary>Bytes allocated besides the output arrays: per-thread workspaces, the partition and (one pass) the segments.</summary>
     public long WorkspaceBytes { get; init; }
     /// <summary>Bytes of the output (row pointers, column indices, values).</summary>
     public long OutputBytes { get; init; }
     /// <summary>Seconds in the flop-count pass.</summary>
     public double FlopSeconds { get; init; }
-    /// <summary>Seconds in the symbolic phase (exact row sizes).</summary>
+    /// <summary>Seconds in the symbolic phase (exact row sizes); zero in one pass.</summary>
     public double SymbolicSeconds { get; init; }
     /// <summary>Seconds in the numeric phase.</summary>
     public double NumericSeconds { get; init; }
+    /// <summary>Seconds copying the per-thread segments into C (one pass only).</summary>
+    public double CopySeconds { get; init; }
 }
 
 /// <summary>
@@ -139,29 +151,49 @@ public static partial class SpGemm
         long t1 = Stopwatch.GetTimestamp();
 
         var ctx = new Context<T>(a, b, rp, options.Accumulator, options.Sorted);
-        // (3) Symbolic phase: rp[i+1] = nnz of row i.
-        RunChunks(workers, chunks, bounds, n, ctx, symbolic: true);
-        long total = 0;
-        for (int i = 0; i < m; i++)
+        long t2, t3, segmentBytes = 0;
+        if (!options.OnePass)
         {
-            total += rp[i + 1];
-            if (total > CsrMatrix<T>.MaxNnz)
-                throw new ArgumentException($"The product of A {a.ShapeText} and B {b.ShapeText} has more than {CsrMatrix<T>.MaxNnz} nonzeros (the CSR limit).");
-            rp[i + 1] = (int)total;
+            // (3) Symbolic phase: rp[i+1] = nnz of row i; then allocate C once (uninitialised:
+            // every slot is written) and (4) fill it in the numeric phase.
+            RunChunks(workers, chunks, bounds, n, ctx, Phase.Symbolic, null);
+            long total0 = PrefixSum(rp, a, b);
+            t2 = Stopwatch.GetTimestamp();
+            ctx.Cols = GC.AllocateUninitializedArray<int>((int)total0);
+            ctx.Vals = GC.AllocateUninitializedArray<T>((int)total0);
+            RunChunks(workers, chunks, bounds, n, ctx, Phase.Numeric, null);
+            t3 = Stopwatch.GetTimestamp();
         }
-        long t2 = Stopwatch.GetTimestamp();
-
-        // (4)-(5) Allocate once (uninitialised: every slot is written) and fill.
-        ctx.Cols = GC.AllocateUninitializedArray<int>((int)total);
-        ctx.Vals = GC.AllocateUninitializedArray<T>((int)total);
-        RunChunks(workers, chunks, bounds, n, ctx, symbolic: false);
-        long t3 = Stopwatch.GetTimestamp();
+        else
+        {
+            // (3) One pass into per-thread segments, rp[i+1] = nnz of row i; (4) allocate C once
+            // and copy each contiguous run of rows from its segment.
+            var pieces = new List<Piece<T>>[chunks];
+            for (int ch = 0; ch < chunks; ch++) pieces[ch] = new List<Piece<T>>();
+            segmentBytes = RunChunks(workers, chunks, bounds, n, ctx, Phase.OnePass, pieces);
+            long total1 = PrefixSum(rp, a, b);
+            t2 = Stopwatch.GetTimestamp();
+            ctx.Cols = GC.AllocateUninitializedArray<int>((int)total1);
+            ctx.Vals = GC.AllocateUninitializedArray<T>((int)total1);
+            SparseParallel.For(chunks, workers, ch =>
+            {
+                foreach (var piece in pieces[ch])
+                {
+                    int dst = rp[piece.Row0], len = rp[piece.Row1] - dst;
+                    Array.Copy(piece.Cols, piece.Offset, ctx.Cols, dst, len);
+                    Array.Copy(piece.Vals, piece.Offset, ctx.Vals, dst, len);
+                }
+            });
+            t3 = Stopwatch.GetTimestamp();
+        }
+        long total = rp[m];
 
         // Dense-accumulator rows come out sorted; copied rows are sorted when B's are.
         var rc = ctx.Counts;
         bool sorted = options.Sorted || (rc.Hash == 0 && rc.Marker == 0 && (rc.Copied == 0 || b.HasSortedIndices));
         var c = new CsrMatrix<T>(m, n, rp, ctx.Cols, ctx.Vals, sorted);
-        long workspace = (long)workers * Workspace<T>.Bytes(n, numeric: true) + bounds.Length * sizeof(int);
+        long workspace = (long)workers * Workspace<T>.Bytes(n, numeric: true) + bounds.Length * sizeof(int) + segmentBytes;
+        bool sym = !options.OnePass;
         stats = new SpGemmStats
         {
             Multiplies = multiplies,
@@ -174,8 +206,9 @@ public static partial class SpGemm
             WorkspaceBytes = workspace,
             OutputBytes = (m + 1L) * sizeof(int) + total * (sizeof(int) + System.Runtime.CompilerServices.Unsafe.SizeOf<T>()),
             FlopSeconds = Stopwatch.GetElapsedTime(t0, t1).TotalSeconds,
-            SymbolicSeconds = Stopwatch.GetElapsedTime(t1, t2).TotalSeconds,
-            NumericSeconds = Stopwatch.GetElapsedTime(t2, t3).TotalSeconds,
+            SymbolicSeconds = sym ? Stopwatch.GetElapsedTime(t1, t2).TotalSeconds : 0,
+            NumericSeconds = sym ? Stopwatch.GetElapsedTime(t2, t3).TotalSeconds : Stopwatch.GetElapsedTime(t1, t2).TotalSeconds,
+            CopySeconds = sym ? 0 : Stopwatch.GetElapsedTime(t2, t3).TotalSeconds,
         };
         return c;
     }
@@ -217,24 +250,82 @@ public static partial class SpGemm
         return bounds;
     }
 
-    private static void RunChunks<T>(int workers, int chunks, int[] bounds, int n, Context<T> ctx, bool symbolic)
+    /// <summary>Row sizes in rp[1..] → row pointers, with the CSR size limit checked.</summary>
+    private static long PrefixSum<T>(int[] rp, CsrMatrix<T> a, CsrMatrix<T> b) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        long total = 0;
+        for (int i = 1; i < rp.Length; i++)
+        {
+            total += rp[i];
+            if (total > CsrMatrix<T>.MaxNnz)
+                throw new ArgumentException($"The product of A {a.ShapeText} and B {b.ShapeText} has more than {CsrMatrix<T>.MaxNnz} nonzeros (the CSR limit).");
+            rp[i] = (int)total;
+        }
+        return total;
+    }
+
+    private enum Phase { Symbolic, Numeric, OnePass }
+
+    /// <summary>Runs a phase: workers take chunks in increasing order from a shared counter. Returns the segment bytes allocated (one pass).</summary>
+    private static long RunChunks<T>(int workers, int chunks, int[] bounds, int n, Context<T> ctx, Phase phase, List<Piece<T>>[]? pieces)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int next = -1;
+        long segmentBytes = 0;
         void Worker(int w)
         {
-            var ws = new Workspace<T>(n, numeric: !symbolic);
+            var ws = new Workspace<T>(n, numeric: phase != Phase.Symbolic);
+            var seg = phase == Phase.OnePass ? new SegmentWriter<T>() : null;
             var counts = new RowCounts();
             int c;
             while ((c = Interlocked.Increment(ref next)) < chunks)
             {
-                if (symbolic) SpGemmKernels.Symbolic(ctx, ws, bounds[c], bounds[c + 1]);
-                else SpGemmKernels.Numeric(ctx, ws, bounds[c], bounds[c + 1], ref counts);
+                switch (phase)
+                {
+                    case Phase.Symbolic: SpGemmKernels.Symbolic(ctx, ws, bounds[c], bounds[c + 1]); break;
+                    case Phase.Numeric: SpGemmKernels.Numeric(ctx, ws, bounds[c], bounds[c + 1], ref counts); break;
+                    default: SpGemmKernels.NumericOnePass(ctx, ws, seg!, bounds[c], bounds[c + 1], pieces![c], ref counts); break;
+                }
             }
-            if (!symbolic) lock (ctx) ctx.Counts.Add(counts);
+            lock (ctx)
+            {
+                ctx.Counts.Add(counts);
+                if (seg is not null) segmentBytes += seg.AllocatedBytes;
+            }
         }
         if (workers <= 1) Worker(0);
         else Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, Worker);
+        return segmentBytes;
+    }
+
+    /// <summary>A run of rows [Row0, Row1) stored contiguously from <c>Offset</c> in one segment.</summary>
+    internal readonly record struct Piece<T>(int[] Cols, T[] Vals, int Offset, int Row0, int Row1);
+
+    /// <summary>
+    /// A thread's output segments in one pass: a new segment is allocated only when a row's reserve
+    /// does not fit, sized to the remaining work of the chunk (at most <see cref="MaxSegment"/>
+    /// entries unless one row needs more), so the segments add up to about the size of C.
+    /// </summary>
+    internal sealed class SegmentWriter<T> where T : unmanaged
+    {
+        /// <summary>Largest segment (entries) unless one row needs more; tests lower it to force many segments.</summary>
+        internal static int MaxSegment = 1 << 20;
+        public int[] Cols = [];
+        public T[] Vals = [];
+        public int Used;
+        public long AllocatedBytes;
+
+        public int Capacity => Cols.Length;
+
+        /// <summary>Starts a new segment with room for at least <paramref name="reserve"/> entries, ideally <paramref name="hint"/>.</summary>
+        public void Next(int reserve, long hint)
+        {
+            int cap = (int)Math.Max(reserve, Math.Clamp(hint, Math.Min(1024, MaxSegment), MaxSegment));
+            Cols = GC.AllocateUninitializedArray<int>(cap);
+            Vals = GC.AllocateUninitializedArray<T>(cap);
+            Used = 0;
+            AllocatedBytes += (long)cap * (sizeof(int) + System.Runtime.CompilerServices.Unsafe.SizeOf<T>());
+        }
     }
 
     /// <summary>Everything the kernels share for one product.</summary>
@@ -275,6 +366,7 @@ public static partial class SpGemm
         public readonly ulong[] Bits;
         public readonly T[] Sums;
         public readonly int[] Marks;
+        public bool MarksDirty;
         public readonly int[] Keys = new int[HashCapacity];
         public readonly int[] Slots = new int[HashCapacity];
 

@@ -174,48 +174,115 @@ internal static class SpGemmKernels
 
     // ------------------------------------------------------------------ numeric
 
-    /// <summary>Rows [r0, r1): writes the column indices and values of C, whose row pointers are final.</summary>
+    /// <summary>Two-phase numeric, rows [r0, r1): writes the column indices and values of C, whose row pointers are final.</summary>
     public static void Numeric<T>(SpGemm.Context<T> ctx, SpGemm.Workspace<T> ws, int r0, int r1, ref SpGemm.RowCounts counts)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int[] crp = ctx.Crp, arp = ctx.Arp;
-        bool sorted = ctx.Sorted;
+        int[] crp = ctx.Crp;
         for (int i = r0; i < r1; i++)
         {
-            int start = crp[i], end = crp[i + 1], nnz = end - start;
+            int start = crp[i], nnz = crp[i + 1] - start;
             if (nnz == 0) continue;
-            int pa0 = arp[i], pa1 = arp[i + 1];
-            if (pa1 - pa0 == 1)
-            {
-                // C[i,:] = a·B[k,:]: a scaled copy (already sorted when B's rows are).
-                int k = ctx.Aci[pa0], pb0 = ctx.Brp[k];
-                ctx.Bci.AsSpan(pb0, nnz).CopyTo(ctx.Cols.AsSpan(start, nnz));
-                TP.Multiply<T>(ctx.Bv.AsSpan(pb0, nnz), ctx.Av[pa0], ctx.Vals.AsSpan(start, nnz));
-                if (sorted && !ctx.BSorted) SparseSort.SortRow(ctx.Cols.AsSpan(start, nnz), ctx.Vals.AsSpan(start, nnz));
-                counts.Copied++;
-                continue;
-            }
-            switch (Choose(ctx.Policy, nnz, ctx.N))
-            {
-                case RowKind.Hash:
-                    NumericHash(ctx, ws, pa0, pa1, start, nnz);
-                    if (sorted) SparseSort.SortRow(ctx.Cols.AsSpan(start, nnz), ctx.Vals.AsSpan(start, nnz));
-                    counts.Hash++;
-                    break;
-                case RowKind.Marker:
-                    NumericMarker(ctx, ws, pa0, pa1, start, nnz);
-                    if (sorted) SparseSort.SortRow(ctx.Cols.AsSpan(start, nnz), ctx.Vals.AsSpan(start, nnz));
-                    counts.Marker++;
-                    break;
-                default:
-                    NumericBitmap(ctx, ws, pa0, pa1, start);
-                    counts.Bitmap++;
-                    break;
-            }
+            int written = Row(ctx, ws, i, nnz, exactNnz: true, ctx.Cols, ctx.Vals, start, ref counts);
+            System.Diagnostics.Debug.Assert(written == nnz, "symbolic and numeric row sizes differ");
         }
     }
 
-    private static void NumericHash<T>(SpGemm.Context<T> ctx, SpGemm.Workspace<T> ws, int pa0, int pa1, int start, int nnz)
+    /// <summary>
+    /// One-pass numeric, rows [r0, r1) of one chunk: rows go to the thread's current segment (a new
+    /// one when the row's reserve does not fit), Crp[i+1] becomes the row's nnz, and each run of
+    /// rows stored contiguously in one segment is recorded as a piece for the final copy.
+    /// </summary>
+    public static void NumericOnePass<T>(SpGemm.Context<T> ctx, SpGemm.Workspace<T> ws, SpGemm.SegmentWriter<T> seg, int r0, int r1, List<SpGemm.Piece<T>> pieces, ref SpGemm.RowCounts counts)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int[] crp = ctx.Crp, arp = ctx.Arp;
+        int pieceRow = r0, pieceStart = seg.Used;
+        long chunkWork = 0; // multiplies left in the chunk: an upper bound for the segment size
+        for (int i = r0; i < r1; i++) chunkWork += crp[i + 1];
+        for (int i = r0; i < r1; i++)
+        {
+            int flops = crp[i + 1];
+            if (flops == 0) continue;
+            long workLeft = chunkWork;
+            chunkWork -= flops;
+            int pa0 = arp[i], pa1 = arp[i + 1];
+            // Room for the row: its multiplies bound its nnz for short rows; long rows (dense
+            // accumulator) are counted exactly before they are written.
+            int reserve;
+            var kind = pa1 - pa0 == 1 ? RowKind.Hash : Choose(ctx.Policy, flops, ctx.N);
+            (int Lo, int Hi) range = default;
+            if (pa1 - pa0 == 1) reserve = flops;
+            else if (kind == RowKind.Bitmap)
+            {
+                range = AccumulateBitmap(ctx, ws, pa0, pa1);
+                reserve = CountBitmap(ws, range.Lo, range.Hi);
+            }
+            else reserve = Math.Min(flops, ctx.N);
+            if (seg.Used + reserve > seg.Capacity)
+            {
+                if (i > pieceRow) pieces.Add(new SpGemm.Piece<T>(seg.Cols, seg.Vals, pieceStart, pieceRow, i));
+                seg.Next(reserve, workLeft);
+                if (ws.MarksDirty) { Array.Fill(ws.Marks, -1); ws.MarksDirty = false; } // positions of the previous segment
+                pieceRow = i;
+                pieceStart = 0;
+            }
+            int nnz;
+            if (kind == RowKind.Bitmap && pa1 - pa0 > 1)
+            {
+                nnz = EmitBitmap(ws, range.Lo, range.Hi, seg.Cols, seg.Vals, seg.Used);
+                counts.Bitmap++;
+            }
+            else nnz = Row(ctx, ws, i, flops, exactNnz: false, seg.Cols, seg.Vals, seg.Used, ref counts);
+            seg.Used += nnz;
+            crp[i + 1] = nnz;
+        }
+        if (r1 > pieceRow) pieces.Add(new SpGemm.Piece<T>(seg.Cols, seg.Vals, pieceStart, pieceRow, r1));
+    }
+
+    /// <summary>
+    /// Computes row <paramref name="i"/> into cols/vals from <paramref name="start"/>. <paramref name="work"/> is the
+    /// row's exact nnz (two-phase) or its multiplies (one pass), which also sizes the hash table and the zeroed reserve.
+    /// </summary>
+    private static int Row<T>(SpGemm.Context<T> ctx, SpGemm.Workspace<T> ws, int i, int work, bool exactNnz, int[] cols, T[] vals, int start, ref SpGemm.RowCounts counts)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int pa0 = ctx.Arp[i], pa1 = ctx.Arp[i + 1];
+        bool sorted = ctx.Sorted;
+        int nnz;
+        if (pa1 - pa0 == 1)
+        {
+            // C[i,:] = a·B[k,:]: a scaled copy (already sorted when B's rows are).
+            int k = ctx.Aci[pa0], pb0 = ctx.Brp[k];
+            nnz = ctx.Brp[k + 1] - pb0;
+            ctx.Bci.AsSpan(pb0, nnz).CopyTo(cols.AsSpan(start, nnz));
+            TP.Multiply<T>(ctx.Bv.AsSpan(pb0, nnz), ctx.Av[pa0], vals.AsSpan(start, nnz));
+            if (sorted && !ctx.BSorted) SparseSort.SortRow(cols.AsSpan(start, nnz), vals.AsSpan(start, nnz));
+            counts.Copied++;
+            return nnz;
+        }
+        switch (Choose(ctx.Policy, work, ctx.N))
+        {
+            case RowKind.Hash:
+                nnz = NumericHash(ctx, ws, pa0, pa1, cols, vals, start, work);
+                counts.Hash++;
+                break;
+            case RowKind.Marker:
+                nnz = NumericMarker(ctx, ws, pa0, pa1, cols, vals, start, exactNnz ? work : Math.Min(work, ctx.N));
+                ws.MarksDirty = true;
+                counts.Marker++;
+                break;
+            default:
+                var (lo, hi) = AccumulateBitmap(ctx, ws, pa0, pa1);
+                counts.Bitmap++;
+                return EmitBitmap(ws, lo, hi, cols, vals, start);
+        }
+        if (sorted) SparseSort.SortRow(cols.AsSpan(start, nnz), vals.AsSpan(start, nnz));
+        return nnz;
+    }
+
+    /// <summary>Accumulates a row through the hash table into cols/vals from <paramref name="start"/>; returns its nnz.</summary>
+    private static int NumericHash<T>(SpGemm.Context<T> ctx, SpGemm.Workspace<T> ws, int pa0, int pa1, int[] cols, T[] vals, int start, int work)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         ref int aci = ref MemoryMarshal.GetArrayDataReference(ctx.Aci);
@@ -223,11 +290,11 @@ internal static class SpGemmKernels
         ref int brp = ref MemoryMarshal.GetArrayDataReference(ctx.Brp);
         ref int bci = ref MemoryMarshal.GetArrayDataReference(ctx.Bci);
         ref T bv = ref MemoryMarshal.GetArrayDataReference(ctx.Bv);
-        ref int cci = ref MemoryMarshal.GetArrayDataReference(ctx.Cols);
-        ref T cv = ref MemoryMarshal.GetArrayDataReference(ctx.Vals);
+        ref int cci = ref MemoryMarshal.GetArrayDataReference(cols);
+        ref T cv = ref MemoryMarshal.GetArrayDataReference(vals);
         ref int keys = ref MemoryMarshal.GetArrayDataReference(ws.Keys);
         ref int slots = ref MemoryMarshal.GetArrayDataReference(ws.Slots);
-        int cap = Capacity(nnz), mask = cap - 1, shift = 32 - BitOperations.Log2((uint)cap);
+        int cap = Capacity(work), mask = cap - 1, shift = 32 - BitOperations.Log2((uint)cap);
         int next = start;
         for (int pa = pa0; pa < pa1; pa++)
         {
@@ -257,10 +324,14 @@ internal static class SpGemmKernels
             }
         }
         ws.Keys.AsSpan(0, cap).Fill(-1);
-        System.Diagnostics.Debug.Assert(next == start + nnz, "symbolic and numeric row sizes differ");
+        return next - start;
     }
 
-    private static void NumericMarker<T>(SpGemm.Context<T> ctx, SpGemm.Workspace<T> ws, int pa0, int pa1, int start, int nnz)
+    /// <summary>
+    /// Accumulates a row through the marker array into cols/vals from <paramref name="start"/>; returns its nnz.
+    /// <paramref name="reserve"/> ≥ the row's nnz slots are zeroed first.
+    /// </summary>
+    private static int NumericMarker<T>(SpGemm.Context<T> ctx, SpGemm.Workspace<T> ws, int pa0, int pa1, int[] cols, T[] vals, int start, int reserve)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         ref int aci = ref MemoryMarshal.GetArrayDataReference(ctx.Aci);
@@ -268,13 +339,14 @@ internal static class SpGemmKernels
         ref int brp = ref MemoryMarshal.GetArrayDataReference(ctx.Brp);
         ref int bci = ref MemoryMarshal.GetArrayDataReference(ctx.Bci);
         ref T bv = ref MemoryMarshal.GetArrayDataReference(ctx.Bv);
-        ref int cci = ref MemoryMarshal.GetArrayDataReference(ctx.Cols);
-        ref T cv = ref MemoryMarshal.GetArrayDataReference(ctx.Vals);
+        ref int cci = ref MemoryMarshal.GetArrayDataReference(cols);
+        ref T cv = ref MemoryMarshal.GetArrayDataReference(vals);
         ref int pos = ref MemoryMarshal.GetArrayDataReference(ws.Marks);
         // The row's values start at zero so every visit is a branch-free "+=". pos[j] is the position
         // of column j in C when start ≤ pos[j] < next (written in this row); anything else (−1, or a
-        // position of an earlier row of this thread, which never overlaps this row's slice) means new.
-        ctx.Vals.AsSpan(start, nnz).Clear();
+        // position of an earlier row written to the same array by this thread, which never overlaps
+        // this row's slice; the marks are reset whenever the thread switches arrays) means new.
+        vals.AsSpan(start, reserve).Clear();
         int next = start;
         for (int pa = pa0; pa < pa1; pa++)
         {
@@ -294,10 +366,11 @@ internal static class SpGemmKernels
                 Unsafe.Add(ref cv, q) += a * Unsafe.Add(ref bv, pb);
             }
         }
-        System.Diagnostics.Debug.Assert(next == start + nnz, "symbolic and numeric row sizes differ");
+        return next - start;
     }
 
-    private static void NumericBitmap<T>(SpGemm.Context<T> ctx, SpGemm.Workspace<T> ws, int pa0, int pa1, int start)
+    /// <summary>Dense accumulation of a row into the workspace's sums and bitmap; returns the touched column range.</summary>
+    private static (int Lo, int Hi) AccumulateBitmap<T>(SpGemm.Context<T> ctx, SpGemm.Workspace<T> ws, int pa0, int pa1)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         ref int aci = ref MemoryMarshal.GetArrayDataReference(ctx.Aci);
@@ -305,8 +378,6 @@ internal static class SpGemmKernels
         ref int brp = ref MemoryMarshal.GetArrayDataReference(ctx.Brp);
         ref int bci = ref MemoryMarshal.GetArrayDataReference(ctx.Bci);
         ref T bv = ref MemoryMarshal.GetArrayDataReference(ctx.Bv);
-        ref int cci = ref MemoryMarshal.GetArrayDataReference(ctx.Cols);
-        ref T cv = ref MemoryMarshal.GetArrayDataReference(ctx.Vals);
         ref ulong bits = ref MemoryMarshal.GetArrayDataReference(ws.Bits);
         ref T sums = ref MemoryMarshal.GetArrayDataReference(ws.Sums);
         // sums[j] += a·b and mark j (both branch-free), then emit the set bits in column order,
@@ -326,6 +397,25 @@ internal static class SpGemmKernels
                 Unsafe.Add(ref bits, j >> 6) |= 1UL << j;
             }
         }
+        return (lo, hi);
+    }
+
+    /// <summary>Number of set bits in the words covering [lo, hi].</summary>
+    private static int CountBitmap<T>(SpGemm.Workspace<T> ws, int lo, int hi) where T : unmanaged
+    {
+        int count = 0;
+        for (int w = lo >> 6, w1 = hi >> 6; w <= w1; w++) count += BitOperations.PopCount(ws.Bits[w]);
+        return count;
+    }
+
+    /// <summary>Writes the accumulated row in column order into cols/vals from <paramref name="start"/>, clearing the workspace; returns its nnz.</summary>
+    private static int EmitBitmap<T>(SpGemm.Workspace<T> ws, int lo, int hi, int[] cols, T[] vals, int start)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ref int cci = ref MemoryMarshal.GetArrayDataReference(cols);
+        ref T cv = ref MemoryMarshal.GetArrayDataReference(vals);
+        ref ulong bits = ref MemoryMarshal.GetArrayDataReference(ws.Bits);
+        ref T sums = ref MemoryMarshal.GetArrayDataReference(ws.Sums);
         int next = start;
         for (int w = lo >> 6, w1 = hi >> 6; w <= w1; w++)
         {
@@ -344,5 +434,6 @@ internal static class SpGemmKernels
                 word &= word - 1;
             } while (word != 0);
         }
+        return next - start;
     }
 }

@@ -38,8 +38,9 @@ public class SpGemmTests
         foreach (var acc in Accumulators)
             foreach (int threads in new[] { 1, 2, 3 })
                 foreach (bool sorted in new[] { false, true })
+                foreach (bool onePass in new[] { false, true })
                 {
-                    var c = SpGemm.Multiply(a, b, new SpGemmOptions { Accumulator = acc, Threads = threads, Sorted = sorted });
+                    var c = SpGemm.Multiply(a, b, new SpGemmOptions { Accumulator = acc, Threads = threads, Sorted = sorted, OnePass = onePass });
                     if (!Close(ToArray2(c), expect) || !SameMatrix(c, reference)) return false;
                     if (sorted && !(c.HasSortedIndices && RowsSorted(c))) return false;
                     if (c.HasSortedIndices != RowsSorted(c) && c.HasSortedIndices) return false;
@@ -56,8 +57,9 @@ public class SpGemmTests
         var reference = SpGemm.MultiplyReference(a, a);
         foreach (var acc in Accumulators)
             foreach (int threads in new[] { 1, 2, 4 })
+            foreach (bool onePass in new[] { false, true })
             {
-                var c = SpGemm.Multiply(a, a, new SpGemmOptions { Accumulator = acc, Threads = threads }, out var stats);
+                var c = SpGemm.Multiply(a, a, new SpGemmOptions { Accumulator = acc, Threads = threads, OnePass = onePass }, out var stats);
                 Assert.True(SameMatrix(c, reference), $"{acc} on {threads} threads");
                 Assert.Equal(SpGemm.CountMultiplies(a, a), stats.Multiplies);
                 Assert.Equal(reference.Nnz, stats.NnzC);
@@ -67,6 +69,29 @@ public class SpGemmTests
         foreach (var acc in Accumulators)
             Assert.True(SameMatrix(SpGemm.Multiply(lap, lap, new SpGemmOptions { Accumulator = acc, Threads = 2, Sorted = true }), r2));
         _ = rng;
+    }
+
+    /// <summary>Tiny segments force one-pass rows to spill across many segments and pieces.</summary>
+    [Fact]
+    public void OnePassWithTinySegmentsMatchesReference()
+    {
+        var a = SparseGenerators.Rmat<double>(9, 8, seed: 5);
+        var lap = SparseGenerators.Laplacian3D<double>(6, 5, 4);
+        var ra = SpGemm.MultiplyReference(a, a);
+        var rl = SpGemm.MultiplyReference(lap, lap);
+        int saved = SpGemm.SegmentWriter<double>.MaxSegment;
+        try
+        {
+            SpGemm.SegmentWriter<double>.MaxSegment = 7;
+            foreach (var acc in Accumulators)
+                foreach (int threads in new[] { 1, 3 })
+                {
+                    var opt = new SpGemmOptions { Accumulator = acc, Threads = threads, OnePass = true };
+                    Assert.True(SameMatrix(SpGemm.Multiply(a, a, opt), ra), $"rmat {acc} {threads}");
+                    Assert.True(SameMatrix(SpGemm.Multiply(lap, lap, opt), rl), $"lap {acc} {threads}");
+                }
+        }
+        finally { SpGemm.SegmentWriter<double>.MaxSegment = saved; }
     }
 
     [Property(MaxTest = 100)]
