@@ -30,8 +30,8 @@ internal static class SpGemmKernels
     private static int ReadTuning(string name, int fallback) =>
         int.TryParse(Environment.GetEnvironmentVariable(name), out int v) && v >= 0 ? v : fallback;
 
-    /// <summary>Auto policy: from this many columns of B on, the marker array (4 bytes per column) outgrows the caches and short rows use the hash table.</summary>
-    internal static int AutoHashMinColumns = ReadTuning("NATIVEFREE_SPGEMM_HASHMINCOLS", 1 << 22);
+    /// <summary>Auto policy: from this many columns of B on, the marker array (4 bytes per column) outgrows L2 and short rows use the hash table (measured faster on both Laplacians).</summary>
+    internal static int AutoHashMinColumns = ReadTuning("NATIVEFREE_SPGEMM_HASHMINCOLS", 1 << 17);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static RowKind Choose(SpGemmAccumulator policy, int work, int n) => policy switch
@@ -102,6 +102,7 @@ internal static class SpGemmKernels
         return count;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int SymbolicMarker<T>(SpGemm.Context<T> ctx, SpGemm.Workspace<T> ws, int pa0, int pa1, int row)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -244,6 +245,7 @@ internal static class SpGemmKernels
     /// Computes row <paramref name="i"/> into cols/vals from <paramref name="start"/>. <paramref name="work"/> is the
     /// row's exact nnz (two-phase) or its multiplies (one pass), which also sizes the hash table and the zeroed reserve.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int Row<T>(SpGemm.Context<T> ctx, SpGemm.Workspace<T> ws, int i, int work, bool exactNnz, int[] cols, T[] vals, int start, ref SpGemm.RowCounts counts)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -331,6 +333,7 @@ internal static class SpGemmKernels
     /// Accumulates a row through the marker array into cols/vals from <paramref name="start"/>; returns its nnz.
     /// <paramref name="reserve"/> ≥ the row's nnz slots are zeroed first.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int NumericMarker<T>(SpGemm.Context<T> ctx, SpGemm.Workspace<T> ws, int pa0, int pa1, int[] cols, T[] vals, int start, int reserve)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
