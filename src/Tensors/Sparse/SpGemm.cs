@@ -75,16 +75,17 @@ public sealed record SpGemmStats
 /// <para>
 /// The plan, per call: (1) count each output row's multiplies (O(nnz A)), kept in C's row-pointer
 /// array; (2) cut the rows into contiguous chunks of about equal multiplies, which threads take
-/// dynamically; (3) symbolic phase: each row's exact nnz, with a marker array (long rows) or a small
-/// hash set (short rows); (4) allocate C exactly once and (5) numeric phase: each row is
-/// accumulated straight into its slice of C — the dense accumulator keeps, per column of B, the
-/// Long rows use a dense accumulator: a value per column of B plus a bitmap of touched columns;
-/// the symbolic phase only sets bits and counts them with popcount, and the numeric phase emits the
-/// row by scanning the bitmap between the smallest and largest touched column, so those rows come
-/// out sorted for free. Short rows use an open-addressing hash table (power-of-two capacity above
-/// twice the row's work, in L1) and write straight into their slice of C. Workspaces are allocated
-/// once per thread, never per row. Extra memory besides C is n/8 + n·sizeof(T) bytes per thread
-/// (n = columns of B) plus 32 KiB of hash table.
+/// dynamically; (3) symbolic phase: each row's exact nnz; (4) allocate C exactly once and
+/// (5) numeric phase: each row is accumulated straight into its slice of C.
+/// </para>
+/// <para>
+/// The accumulator is chosen per row by its work (see <see cref="SpGemmKernels"/>): long rows use a
+/// dense value array plus a bitmap of touched columns (symbolic = OR + popcount; numeric emits the
+/// bitmap in column order, so those rows come out sorted for free); short rows use a branch-free
+/// marker array (an int per column of B holding the column's position in C) or, when B is wide, an
+/// L1-sized open-addressing hash table; rows of A with one entry are scaled copies of a row of B.
+/// Workspaces are allocated once per thread, never per row: extra memory besides C is about
+/// 13 bytes per column of B per thread plus 32 KiB of hash table.
 /// </para>
 /// </summary>
 public static partial class SpGemm
