@@ -17,7 +17,7 @@ public sealed class SpGemmBenchSuite : IBenchSuite
         "--full adds R-MAT 16, 2-D Laplacian 1024² and 3-D Laplacian 64³ (the SciPy comparison set).\n" +
         "--write-inputs DIR writes those matrices as .mtx for ../shared/anchors/spgemm_scipy.py and exits.";
 
-    public IEnumerable<BenchRow> Quick() => Rows(full: false, maxThreads: 2, repeat: 3);
+    public IEnumerable<BenchRow> Quick() => Rows(full: false, maxThreads: 2, repeat: 2);
 
     public int Run(string[] args, TextWriter stdout)
     {
