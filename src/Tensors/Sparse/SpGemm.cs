@@ -84,8 +84,8 @@ public sealed record SpGemmStats
 /// bitmap in column order, so those rows come out sorted for free); short rows use a branch-free
 /// marker array (an int per column of B holding the column's position in C) or, when B is wide, an
 /// L1-sized open-addressing hash table; rows of A with one entry are scaled copies of a row of B.
-/// Workspaces are allocated once per thread, never per row: extra memory besides C is about
-/// 13 bytes per column of B per thread plus 32 KiB of hash table.
+/// Workspaces are allocated once per thread, never per row, each array only if a row needs it:
+/// extra memory besides C is at most about 13 bytes per column of B per thread plus 32 KiB.
 /// </para>
 /// </summary>
 public static partial class SpGemm
@@ -193,7 +193,7 @@ public static partial class SpGemm
         var rc = ctx.Counts;
         bool sorted = options.Sorted || (rc.Hash == 0 && rc.Marker == 0 && (rc.Copied == 0 || b.HasSortedIndices));
         var c = new CsrMatrix<T>(m, n, rp, ctx.Cols, ctx.Vals, sorted);
-        long workspace = (long)workers * Workspace<T>.Bytes(n, numeric: true) + bounds.Length * sizeof(int) + segmentBytes;
+        long workspace = Math.Max(ctx.WorkspaceBytes, ctx.PeakWorkspaceBytes) + bounds.Length * sizeof(int) + segmentBytes;
         bool sym = !options.OnePass;
         stats = new SpGemmStats
         {
@@ -275,7 +275,7 @@ public static partial class SpGemm
         long segmentBytes = 0;
         void Worker(int w)
         {
-            var ws = new Workspace<T>(n, numeric: phase != Phase.Symbolic);
+            var ws = new Workspace<T>(n);
             var seg = phase == Phase.OnePass ? new SegmentWriter<T>() : null;
             var counts = new RowCounts();
             int c;
@@ -292,6 +292,8 @@ public static partial class SpGemm
             {
                 ctx.Counts.Add(counts);
                 if (seg is not null) segmentBytes += seg.AllocatedBytes;
+                if (phase != Phase.Symbolic) ctx.WorkspaceBytes += ws.Bytes; // numeric workspaces live together
+                ctx.PeakWorkspaceBytes = Math.Max(ctx.PeakWorkspaceBytes, ws.Bytes);
             }
         }
         if (workers <= 1) Worker(0);
@@ -342,6 +344,7 @@ public static partial class SpGemm
         public int[] Cols = [];
         public T[] Vals = [];
         public RowCounts Counts;
+        public long WorkspaceBytes, PeakWorkspaceBytes;
     }
 
     /// <summary>How many rows each accumulator handled (numeric phase).</summary>
@@ -353,9 +356,9 @@ public static partial class SpGemm
     }
 
     /// <summary>
-    /// Per-thread scratch, allocated once per phase (never per row): the dense accumulator — a bitmap
-    /// over B's columns (n/8 bytes, L1/L2-resident) and, in the numeric phase, a value per column —
-    /// and the hash table for short rows.
+    /// Per-thread scratch, allocated once per phase (never per row), each array only when the first
+    /// row that needs it arrives: the bitmap over B's columns (n/8 bytes) and value array (n·sizeof(T),
+    /// numeric phase) of the dense accumulator, the marker array (4n bytes), and the hash table.
     /// </summary>
     internal sealed class Workspace<T> where T : unmanaged
     {
@@ -364,23 +367,34 @@ public static partial class SpGemm
         /// <summary>Table capacity: a power of two at least twice <see cref="HashMaxWork"/>.</summary>
         public const int HashCapacity = 4096;
 
-        public readonly ulong[] Bits;
-        public readonly T[] Sums;
-        public readonly int[] Marks;
+        private readonly int _n;
+        private ulong[]? _bits;
+        private T[]? _sums;
+        private int[]? _marks, _keys, _slots;
         public bool MarksDirty;
-        public readonly int[] Keys = new int[HashCapacity];
-        public readonly int[] Slots = new int[HashCapacity];
 
-        public Workspace(int n, bool numeric)
+        /// <summary>Bytes allocated so far.</summary>
+        public long Bytes { get; private set; }
+
+        public Workspace(int n) => _n = n;
+
+        public ulong[] Bits => _bits ??= Alloc(new ulong[(_n + 63) >> 6]);
+        public T[] Sums => _sums ??= Alloc(new T[_n]);
+        public int[] Marks => _marks ??= Filled(_n);
+        public int[] Keys => _keys ??= Filled(HashCapacity);
+        public int[] Slots => _slots ??= Alloc(new int[HashCapacity]);
+
+        private int[] Filled(int length)
         {
-            Bits = new ulong[(n + 63) >> 6];
-            Sums = numeric ? new T[n] : [];
-            Marks = new int[n];
-            Array.Fill(Marks, -1);
-            Array.Fill(Keys, -1);
+            var a = Alloc(new int[length]);
+            Array.Fill(a, -1);
+            return a;
         }
 
-        public static long Bytes(int n, bool numeric) =>
-            8L * ((n + 63) >> 6) + 4L * n + (numeric ? (long)n * System.Runtime.CompilerServices.Unsafe.SizeOf<T>() : 0) + 8L * HashCapacity;
+        private TA[] Alloc<TA>(TA[] a) where TA : unmanaged
+        {
+            Bytes += (long)a.Length * System.Runtime.CompilerServices.Unsafe.SizeOf<TA>();
+            return a;
+        }
     }
 }
