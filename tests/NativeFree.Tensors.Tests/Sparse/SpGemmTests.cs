@@ -22,7 +22,7 @@ public class SpGemmTests
         return true;
     }
 
-    [Property(MaxTest = 200)]
+    [Property(MaxTest = 100)]
     public bool ProductMatchesDenseForEveryAccumulatorAndThreadCount(int seed)
     {
         var rng = new Random(seed);
