@@ -6,6 +6,7 @@ ICommand[] commands =
 [
     new BenchCommand(),
     new ExplainCommand(),
+    new SpGemmCommand(),
 ];
 
 return Cli.Run(args, commands, Console.Out, Console.Error);

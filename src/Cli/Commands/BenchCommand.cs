@@ -12,6 +12,7 @@ public sealed class BenchCommand : ICommand
         new GemmBench(),
         new ElementwiseBench(),
         new NativeFree.Cli.Bench.MlpStepSuite(),
+        new SpGemmBenchSuite(),
     ];
 
     public string Name => "bench";

@@ -1,0 +1,442 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using TP = System.Numerics.Tensors.TensorPrimitives;
+
+namespace NativeFree.Tensors.Sparse;
+
+/// <summary>
+/// The hot loops of <see cref="SpGemm"/>. Bounds checks are removed with <see cref="Unsafe.Add{T}(ref T, int)"/>
+/// on array data references: every index used here was validated when the CSR matrices were built
+/// (columns &lt; n, row pointers monotone), and positions in C come from the exact symbolic row sizes.
+/// <para>Three row accumulators, chosen per row (<see cref="Choose"/>):</para>
+/// <list type="bullet">
+/// <item><b>Bitmap</b> (long rows): values in a dense array plus a bitmap of touched columns. Symbolic is
+/// one OR per multiply and a popcount; numeric emits the set bits between the row's smallest and
+/// largest column, so rows come out sorted with no sort.</item>
+/// <item><b>Marker</b> (short rows): an int per column of B. Symbolic stamps it with the row number;
+/// numeric stores there the position in C where the column was first written in this row, and
+/// accumulates straight into C. Both loops are branch-free.</item>
+/// <item><b>Hash</b>: open addressing in an L1-sized power-of-two table, also writing straight into C.</item>
+/// </list>
+/// </summary>
+internal static class SpGemmKernels
+{
+    internal enum RowKind { Hash, Marker, Bitmap }
+
+    /// <summary>Auto policy: rows with at least this much work (multiplies or nnz) per bitmap word in range use the bitmap.</summary>
+    internal static int AutoBitmapMinWork = ReadTuning("NATIVEFREE_SPGEMM_BITMAPMIN", 256);
+
+    private static int ReadTuning(string name, int fallback) =>
+        int.TryParse(Environment.GetEnvironmentVariable(name), out int v) && v >= 0 ? v : fallback;
+
+    /// <summary>Auto policy: from this many columns of B on, the marker array (4 bytes per column) outgrows L2 and short rows use the hash table (measured faster on both Laplacians).</summary>
+    internal static int AutoHashMinColumns = ReadTuning("NATIVEFREE_SPGEMM_HASHMINCOLS", 1 << 17);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static RowKind Choose(SpGemmAccumulator policy, int work, int n) => policy switch
+    {
+        SpGemmAccumulator.Hash => work <= SpGemm.Workspace<byte>.HashMaxWork ? RowKind.Hash : RowKind.Bitmap,
+        SpGemmAccumulator.Marker => RowKind.Marker,
+        SpGemmAccumulator.Dense => RowKind.Bitmap,
+        // Long rows amortise the bitmap scan; short ones are cheapest branch-free in the marker
+        // array while it stays in cache, and in an L1 hash table once it does not.
+        _ => work >= AutoBitmapMinWork ? RowKind.Bitmap : n >= AutoHashMinColumns ? RowKind.Hash : RowKind.Marker,
+    };
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int Capacity(int work) => (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(16, 2 * work));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int Hash(int j, int shift) => (int)(((uint)j * 0x9E3779B1u) >> shift);
+
+    // ------------------------------------------------------------------ symbolic
+
+    /// <summary>Rows [r0, r1): replaces Crp[i+1] (the row's multiplies) by the row's exact nnz.</summary>
+    public static void Symbolic<T>(SpGemm.Context<T> ctx, SpGemm.Workspace<T> ws, int r0, int r1)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int[] crp = ctx.Crp, arp = ctx.Arp;
+        for (int i = r0; i < r1; i++)
+        {
+            int flops = crp[i + 1];
+            int pa0 = arp[i], pa1 = arp[i + 1];
+            // Zero or one stored entry in A's row: the row of C is (a multiple of) one row of B.
+            if (pa1 - pa0 <= 1 || flops <= 1) continue; // nnz = flops already
+            crp[i + 1] = Choose(ctx.Policy, flops, ctx.N) switch
+            {
+                RowKind.Hash => SymbolicHash(ctx, ws, pa0, pa1, flops),
+                RowKind.Marker => SymbolicMarker(ctx, ws, pa0, pa1, i),
+                _ => SymbolicBitmap(ctx, ws, pa0, pa1),
+            };
+        }
+    }
+
+    private static int SymbolicHash<T>(SpGemm.Context<T> ctx, SpGemm.Workspace<T> ws, int pa0, int pa1, int flops)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ref int aci = ref MemoryMarshal.GetArrayDataReference(ctx.Aci);
+        ref int brp = ref MemoryMarshal.GetArrayDataReference(ctx.Brp);
+        ref int bci = ref MemoryMarshal.GetArrayDataReference(ctx.Bci);
+        ref int keys = ref MemoryMarshal.GetArrayDataReference(ws.Keys);
+        int cap = Capacity(flops), mask = cap - 1, shift = 32 - BitOperations.Log2((uint)cap);
+        int count = 0;
+        for (int pa = pa0; pa < pa1; pa++)
+        {
+            int k = Unsafe.Add(ref aci, pa);
+            int pb1 = Unsafe.Add(ref brp, k + 1);
+            for (int pb = Unsafe.Add(ref brp, k); pb < pb1; pb++)
+            {
+                int j = Unsafe.Add(ref bci, pb);
+                int h = Hash(j, shift);
+                while (true)
+                {
+                    int key = Unsafe.Add(ref keys, h);
+                    if (key == j) break;
+                    if (key < 0) { Unsafe.Add(ref keys, h) = j; count++; break; }
+                    h = (h + 1) & mask;
+                }
+            }
+        }
+        ws.Keys.AsSpan(0, cap).Fill(-1);
+        return count;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int SymbolicMarker<T>(SpGemm.Context<T> ctx, SpGemm.Workspace<T> ws, int pa0, int pa1, int row)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ref int aci = ref MemoryMarshal.GetArrayDataReference(ctx.Aci);
+        ref int brp = ref MemoryMarshal.GetArrayDataReference(ctx.Brp);
+        ref int bci = ref MemoryMarshal.GetArrayDataReference(ctx.Bci);
+        ref int marks = ref MemoryMarshal.GetArrayDataReference(ws.Marks);
+        int count = 0;
+        for (int pa = pa0; pa < pa1; pa++)
+        {
+            int k = Unsafe.Add(ref aci, pa);
+            int pb1 = Unsafe.Add(ref brp, k + 1);
+            for (int pb = Unsafe.Add(ref brp, k); pb < pb1; pb++)
+            {
+                ref int mark = ref Unsafe.Add(ref marks, Unsafe.Add(ref bci, pb));
+                count += mark != row ? 1 : 0;
+                mark = row;
+            }
+        }
+        return count;
+    }
+
+    private static int SymbolicBitmap<T>(SpGemm.Context<T> ctx, SpGemm.Workspace<T> ws, int pa0, int pa1)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ref int aci = ref MemoryMarshal.GetArrayDataReference(ctx.Aci);
+        ref int brp = ref MemoryMarshal.GetArrayDataReference(ctx.Brp);
+        ref int bci = ref MemoryMarshal.GetArrayDataReference(ctx.Bci);
+        ref ulong bits = ref MemoryMarshal.GetArrayDataReference(ws.Bits);
+        int lo = int.MaxValue, hi = -1;
+        for (int pa = pa0; pa < pa1; pa++)
+        {
+            int k = Unsafe.Add(ref aci, pa);
+            int pb0 = Unsafe.Add(ref brp, k), pb1 = Unsafe.Add(ref brp, k + 1);
+            if (pb0 == pb1) continue;
+            Range(ctx, pb0, pb1, ref lo, ref hi);
+            for (int pb = pb0; pb < pb1; pb++)
+            {
+                int j = Unsafe.Add(ref bci, pb);
+                Unsafe.Add(ref bits, j >> 6) |= 1UL << j;
+            }
+        }
+        int count = 0;
+        for (int w = lo >> 6, w1 = hi >> 6; w <= w1; w++)
+        {
+            ref ulong word = ref Unsafe.Add(ref bits, w);
+            count += BitOperations.PopCount(word);
+            word = 0;
+        }
+        return count;
+    }
+
+    /// <summary>Widens [lo, hi] to cover B's row slice [pb0, pb1): its end points when B's rows are sorted.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Range<T>(SpGemm.Context<T> ctx, int pb0, int pb1, ref int lo, ref int hi)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (ctx.BSorted)
+        {
+            lo = Math.Min(lo, ctx.Bci[pb0]);
+            hi = Math.Max(hi, ctx.Bci[pb1 - 1]);
+        }
+        else
+        {
+            var r = new ReadOnlySpan<int>(ctx.Bci, pb0, pb1 - pb0);
+            lo = Math.Min(lo, TP.Min<int>(r));
+            hi = Math.Max(hi, TP.Max<int>(r));
+        }
+    }
+
+    // ------------------------------------------------------------------ numeric
+
+    /// <summary>Two-phase numeric, rows [r0, r1): writes the column indices and values of C, whose row pointers are final.</summary>
+    public static void Numeric<T>(SpGemm.Context<T> ctx, SpGemm.Workspace<T> ws, int r0, int r1, ref SpGemm.RowCounts counts)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int[] crp = ctx.Crp;
+        for (int i = r0; i < r1; i++)
+        {
+            int start = crp[i], nnz = crp[i + 1] - start;
+            if (nnz == 0) continue;
+            int written = Row(ctx, ws, i, nnz, exactNnz: true, ctx.Cols, ctx.Vals, start, ref counts);
+            System.Diagnostics.Debug.Assert(written == nnz, "symbolic and numeric row sizes differ");
+        }
+    }
+
+    /// <summary>
+    /// One-pass numeric, rows [r0, r1) of one chunk: rows go to the thread's current segment (a new
+    /// one when the row's reserve does not fit), Crp[i+1] becomes the row's nnz, and each run of
+    /// rows stored contiguously in one segment is recorded as a piece for the final copy.
+    /// </summary>
+    public static void NumericOnePass<T>(SpGemm.Context<T> ctx, SpGemm.Workspace<T> ws, SpGemm.SegmentWriter<T> seg, int r0, int r1, List<SpGemm.Piece<T>> pieces, ref SpGemm.RowCounts counts)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int[] crp = ctx.Crp, arp = ctx.Arp;
+        int pieceRow = r0, pieceStart = seg.Used;
+        long chunkWork = 0; // multiplies left in the chunk: an upper bound for the segment size
+        for (int i = r0; i < r1; i++) chunkWork += crp[i + 1];
+        for (int i = r0; i < r1; i++)
+        {
+            int flops = crp[i + 1];
+            if (flops == 0) continue;
+            long workLeft = chunkWork;
+            chunkWork -= flops;
+            int pa0 = arp[i], pa1 = arp[i + 1];
+            // Room for the row: its multiplies bound its nnz for short rows; long rows (dense
+            // accumulator) are counted exactly before they are written.
+            int reserve;
+            var kind = pa1 - pa0 == 1 ? RowKind.Hash : Choose(ctx.Policy, flops, ctx.N);
+            (int Lo, int Hi) range = default;
+            if (pa1 - pa0 == 1) reserve = flops;
+            else if (kind == RowKind.Bitmap)
+            {
+                range = AccumulateBitmap(ctx, ws, pa0, pa1);
+                reserve = CountBitmap(ws, range.Lo, range.Hi);
+            }
+            else reserve = Math.Min(flops, ctx.N);
+            if (seg.Used + reserve > seg.Capacity)
+            {
+                if (i > pieceRow) pieces.Add(new SpGemm.Piece<T>(seg.Cols, seg.Vals, pieceStart, pieceRow, i));
+                seg.Next(reserve, workLeft);
+                if (ws.MarksDirty) { Array.Fill(ws.Marks, -1); ws.MarksDirty = false; } // positions of the previous segment
+                pieceRow = i;
+                pieceStart = 0;
+            }
+            int nnz;
+            if (kind == RowKind.Bitmap && pa1 - pa0 > 1)
+            {
+                nnz = EmitBitmap(ws, range.Lo, range.Hi, seg.Cols, seg.Vals, seg.Used);
+                counts.Bitmap++;
+            }
+            else nnz = Row(ctx, ws, i, flops, exactNnz: false, seg.Cols, seg.Vals, seg.Used, ref counts);
+            seg.Used += nnz;
+            crp[i + 1] = nnz;
+        }
+        if (r1 > pieceRow) pieces.Add(new SpGemm.Piece<T>(seg.Cols, seg.Vals, pieceStart, pieceRow, r1));
+    }
+
+    /// <summary>
+    /// Computes row <paramref name="i"/> into cols/vals from <paramref name="start"/>. <paramref name="work"/> is the
+    /// row's exact nnz (two-phase) or its multiplies (one pass), which also sizes the hash table and the zeroed reserve.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int Row<T>(SpGemm.Context<T> ctx, SpGemm.Workspace<T> ws, int i, int work, bool exactNnz, int[] cols, T[] vals, int start, ref SpGemm.RowCounts counts)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int pa0 = ctx.Arp[i], pa1 = ctx.Arp[i + 1];
+        bool sorted = ctx.Sorted;
+        int nnz;
+        if (pa1 - pa0 == 1)
+        {
+            // C[i,:] = a·B[k,:]: a scaled copy (already sorted when B's rows are).
+            int k = ctx.Aci[pa0], pb0 = ctx.Brp[k];
+            nnz = ctx.Brp[k + 1] - pb0;
+            ctx.Bci.AsSpan(pb0, nnz).CopyTo(cols.AsSpan(start, nnz));
+            TP.Multiply<T>(ctx.Bv.AsSpan(pb0, nnz), ctx.Av[pa0], vals.AsSpan(start, nnz));
+            if (sorted && !ctx.BSorted) SparseSort.SortRow(cols.AsSpan(start, nnz), vals.AsSpan(start, nnz));
+            counts.Copied++;
+            return nnz;
+        }
+        switch (Choose(ctx.Policy, work, ctx.N))
+        {
+            case RowKind.Hash:
+                nnz = NumericHash(ctx, ws, pa0, pa1, cols, vals, start, work);
+                counts.Hash++;
+                break;
+            case RowKind.Marker:
+                nnz = NumericMarker(ctx, ws, pa0, pa1, cols, vals, start, exactNnz ? work : Math.Min(work, ctx.N));
+                ws.MarksDirty = true;
+                counts.Marker++;
+                break;
+            default:
+                var (lo, hi) = AccumulateBitmap(ctx, ws, pa0, pa1);
+                counts.Bitmap++;
+                return EmitBitmap(ws, lo, hi, cols, vals, start);
+        }
+        if (sorted) SparseSort.SortRow(cols.AsSpan(start, nnz), vals.AsSpan(start, nnz));
+        return nnz;
+    }
+
+    /// <summary>Accumulates a row through the hash table into cols/vals from <paramref name="start"/>; returns its nnz.</summary>
+    private static int NumericHash<T>(SpGemm.Context<T> ctx, SpGemm.Workspace<T> ws, int pa0, int pa1, int[] cols, T[] vals, int start, int work)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ref int aci = ref MemoryMarshal.GetArrayDataReference(ctx.Aci);
+        ref T av = ref MemoryMarshal.GetArrayDataReference(ctx.Av);
+        ref int brp = ref MemoryMarshal.GetArrayDataReference(ctx.Brp);
+        ref int bci = ref MemoryMarshal.GetArrayDataReference(ctx.Bci);
+        ref T bv = ref MemoryMarshal.GetArrayDataReference(ctx.Bv);
+        ref int cci = ref MemoryMarshal.GetArrayDataReference(cols);
+        ref T cv = ref MemoryMarshal.GetArrayDataReference(vals);
+        ref int keys = ref MemoryMarshal.GetArrayDataReference(ws.Keys);
+        ref int slots = ref MemoryMarshal.GetArrayDataReference(ws.Slots);
+        int cap = Capacity(work), mask = cap - 1, shift = 32 - BitOperations.Log2((uint)cap);
+        int next = start;
+        for (int pa = pa0; pa < pa1; pa++)
+        {
+            int k = Unsafe.Add(ref aci, pa);
+            T a = Unsafe.Add(ref av, pa);
+            int pb1 = Unsafe.Add(ref brp, k + 1);
+            for (int pb = Unsafe.Add(ref brp, k); pb < pb1; pb++)
+            {
+                int j = Unsafe.Add(ref bci, pb);
+                T prod = a * Unsafe.Add(ref bv, pb);
+                int h = Hash(j, shift);
+                while (true)
+                {
+                    int key = Unsafe.Add(ref keys, h);
+                    if (key == j) { Unsafe.Add(ref cv, Unsafe.Add(ref slots, h)) += prod; break; }
+                    if (key < 0)
+                    {
+                        Unsafe.Add(ref keys, h) = j;
+                        Unsafe.Add(ref slots, h) = next;
+                        Unsafe.Add(ref cci, next) = j;
+                        Unsafe.Add(ref cv, next) = prod;
+                        next++;
+                        break;
+                    }
+                    h = (h + 1) & mask;
+                }
+            }
+        }
+        ws.Keys.AsSpan(0, cap).Fill(-1);
+        return next - start;
+    }
+
+    /// <summary>
+    /// Accumulates a row through the marker array into cols/vals from <paramref name="start"/>; returns its nnz.
+    /// <paramref name="reserve"/> ≥ the row's nnz slots are zeroed first.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int NumericMarker<T>(SpGemm.Context<T> ctx, SpGemm.Workspace<T> ws, int pa0, int pa1, int[] cols, T[] vals, int start, int reserve)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ref int aci = ref MemoryMarshal.GetArrayDataReference(ctx.Aci);
+        ref T av = ref MemoryMarshal.GetArrayDataReference(ctx.Av);
+        ref int brp = ref MemoryMarshal.GetArrayDataReference(ctx.Brp);
+        ref int bci = ref MemoryMarshal.GetArrayDataReference(ctx.Bci);
+        ref T bv = ref MemoryMarshal.GetArrayDataReference(ctx.Bv);
+        ref int cci = ref MemoryMarshal.GetArrayDataReference(cols);
+        ref T cv = ref MemoryMarshal.GetArrayDataReference(vals);
+        ref int pos = ref MemoryMarshal.GetArrayDataReference(ws.Marks);
+        // The row's values start at zero so every visit is a branch-free "+=". pos[j] is the position
+        // of column j in C when start ≤ pos[j] < next (written in this row); anything else (−1, or a
+        // position of an earlier row written to the same array by this thread, which never overlaps
+        // this row's slice; the marks are reset whenever the thread switches arrays) means new.
+        vals.AsSpan(start, reserve).Clear();
+        int next = start;
+        for (int pa = pa0; pa < pa1; pa++)
+        {
+            int k = Unsafe.Add(ref aci, pa);
+            T a = Unsafe.Add(ref av, pa);
+            int pb1 = Unsafe.Add(ref brp, k + 1);
+            for (int pb = Unsafe.Add(ref brp, k); pb < pb1; pb++)
+            {
+                int j = Unsafe.Add(ref bci, pb);
+                ref int pj = ref Unsafe.Add(ref pos, j);
+                int q = pj;
+                int old = (uint)(q - start) < (uint)(next - start) ? -1 : 0;
+                q = next + ((q - next) & old);
+                next += 1 + old;
+                pj = q;
+                Unsafe.Add(ref cci, q) = j;
+                Unsafe.Add(ref cv, q) += a * Unsafe.Add(ref bv, pb);
+            }
+        }
+        return next - start;
+    }
+
+    /// <summary>Dense accumulation of a row into the workspace's sums and bitmap; returns the touched column range.</summary>
+    private static (int Lo, int Hi) AccumulateBitmap<T>(SpGemm.Context<T> ctx, SpGemm.Workspace<T> ws, int pa0, int pa1)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ref int aci = ref MemoryMarshal.GetArrayDataReference(ctx.Aci);
+        ref T av = ref MemoryMarshal.GetArrayDataReference(ctx.Av);
+        ref int brp = ref MemoryMarshal.GetArrayDataReference(ctx.Brp);
+        ref int bci = ref MemoryMarshal.GetArrayDataReference(ctx.Bci);
+        ref T bv = ref MemoryMarshal.GetArrayDataReference(ctx.Bv);
+        ref ulong bits = ref MemoryMarshal.GetArrayDataReference(ws.Bits);
+        ref T sums = ref MemoryMarshal.GetArrayDataReference(ws.Sums);
+        // sums[j] += a·b and mark j (both branch-free), then emit the set bits in column order,
+        // re-zeroing sums and bits as they are read: the row comes out sorted.
+        int lo = int.MaxValue, hi = -1;
+        for (int pa = pa0; pa < pa1; pa++)
+        {
+            int k = Unsafe.Add(ref aci, pa);
+            T a = Unsafe.Add(ref av, pa);
+            int pb0 = Unsafe.Add(ref brp, k), pb1 = Unsafe.Add(ref brp, k + 1);
+            if (pb0 == pb1) continue;
+            Range(ctx, pb0, pb1, ref lo, ref hi);
+            for (int pb = pb0; pb < pb1; pb++)
+            {
+                int j = Unsafe.Add(ref bci, pb);
+                Unsafe.Add(ref sums, j) += a * Unsafe.Add(ref bv, pb);
+                Unsafe.Add(ref bits, j >> 6) |= 1UL << j;
+            }
+        }
+        return (lo, hi);
+    }
+
+    /// <summary>Number of set bits in the words covering [lo, hi].</summary>
+    private static int CountBitmap<T>(SpGemm.Workspace<T> ws, int lo, int hi) where T : unmanaged
+    {
+        int count = 0;
+        for (int w = lo >> 6, w1 = hi >> 6; w <= w1; w++) count += BitOperations.PopCount(ws.Bits[w]);
+        return count;
+    }
+
+    /// <summary>Writes the accumulated row in column order into cols/vals from <paramref name="start"/>, clearing the workspace; returns its nnz.</summary>
+    private static int EmitBitmap<T>(SpGemm.Workspace<T> ws, int lo, int hi, int[] cols, T[] vals, int start)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ref int cci = ref MemoryMarshal.GetArrayDataReference(cols);
+        ref T cv = ref MemoryMarshal.GetArrayDataReference(vals);
+        ref ulong bits = ref MemoryMarshal.GetArrayDataReference(ws.Bits);
+        ref T sums = ref MemoryMarshal.GetArrayDataReference(ws.Sums);
+        int next = start;
+        for (int w = lo >> 6, w1 = hi >> 6; w <= w1; w++)
+        {
+            ulong word = Unsafe.Add(ref bits, w);
+            if (word == 0) continue;
+            Unsafe.Add(ref bits, w) = 0;
+            int baseJ = w << 6;
+            do
+            {
+                int j = baseJ + BitOperations.TrailingZeroCount(word);
+                ref T sj = ref Unsafe.Add(ref sums, j);
+                Unsafe.Add(ref cci, next) = j;
+                Unsafe.Add(ref cv, next) = sj;
+                sj = T.Zero;
+                next++;
+                word &= word - 1;
+            } while (word != 0);
+        }
+        return next - start;
+    }
+}

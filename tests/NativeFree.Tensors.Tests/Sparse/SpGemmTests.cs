@@ -1,0 +1,127 @@
+using FsCheck.Xunit;
+using NativeFree.Tensors;
+using NativeFree.Tensors.Sparse;
+using Xunit;
+using static NativeFree.Tensors.Tests.Sparse.SparseTestData;
+
+namespace NativeFree.Tensors.Tests.Sparse;
+
+public class SpGemmTests
+{
+    private static readonly SpGemmAccumulator[] Accumulators = [SpGemmAccumulator.Auto, SpGemmAccumulator.Dense, SpGemmAccumulator.Marker, SpGemmAccumulator.Hash];
+
+    /// <summary>Exact structural equality: same row pointers and, row by row, the same (column, value) set.</summary>
+    private static bool SameMatrix(CsrMatrix<double> x, CsrMatrix<double> y)
+    {
+        if (x.Rows != y.Rows || x.Columns != y.Columns || !x.RowPointers.SequenceEqual(y.RowPointers)) return false;
+        var xs = x.SortIndices();
+        var ys = y.SortIndices();
+        if (!xs.ColumnIndices.SequenceEqual(ys.ColumnIndices)) return false;
+        for (int p = 0; p < xs.Nnz; p++)
+            if (Math.Abs(xs.Values[p] - ys.Values[p]) > 1e-12 * (1 + Math.Abs(ys.Values[p]))) return false;
+        return true;
+    }
+
+    [Property(MaxTest = 100)]
+    public bool ProductMatchesDenseForEveryAccumulatorAndThreadCount(int seed)
+    {
+        var rng = new Random(seed);
+        var (m, k) = Shape(rng);
+        int n = rng.Next(6) == 0 ? 1 : rng.Next(0, 13);
+        var a = RandomCsr(rng, m, k, out var da);
+        var b = RandomCsr(rng, k, n, out var db);
+        if (rng.Next(2) == 0) a = Shuffle(rng, a);
+        if (rng.Next(2) == 0) b = Shuffle(rng, b);
+        var expect = DenseProduct(da, db);
+        var reference = SpGemm.MultiplyReference(a, b);
+        if (!Close(ToArray2(reference), expect)) return false;
+        foreach (var acc in Accumulators)
+            foreach (int threads in new[] { 1, 2, 3 })
+                foreach (bool sorted in new[] { false, true })
+                foreach (bool onePass in new[] { false, true })
+                {
+                    var c = SpGemm.Multiply(a, b, new SpGemmOptions { Accumulator = acc, Threads = threads, Sorted = sorted, OnePass = onePass });
+                    if (!Close(ToArray2(c), expect) || !SameMatrix(c, reference)) return false;
+                    if (sorted && !(c.HasSortedIndices && RowsSorted(c))) return false;
+                    if (c.HasSortedIndices != RowsSorted(c) && c.HasSortedIndices) return false;
+                }
+        return true;
+    }
+
+    /// <summary>Larger random products with long and short rows so both accumulators and many chunks run.</summary>
+    [Fact]
+    public void LargerProductsAgreeAcrossAccumulatorsAndThreads()
+    {
+        var rng = new Random(11);
+        var a = SparseGenerators.Rmat<double>(10, 8, seed: 3);
+        var reference = SpGemm.MultiplyReference(a, a);
+        foreach (var acc in Accumulators)
+            foreach (int threads in new[] { 1, 2, 4 })
+            foreach (bool onePass in new[] { false, true })
+            {
+                var c = SpGemm.Multiply(a, a, new SpGemmOptions { Accumulator = acc, Threads = threads, OnePass = onePass }, out var stats);
+                Assert.True(SameMatrix(c, reference), $"{acc} on {threads} threads");
+                Assert.Equal(SpGemm.CountMultiplies(a, a), stats.Multiplies);
+                Assert.Equal(reference.Nnz, stats.NnzC);
+            }
+        var lap = SparseGenerators.Laplacian2D<double>(20, 20);
+        var r2 = SpGemm.MultiplyReference(lap, lap);
+        foreach (var acc in Accumulators)
+            Assert.True(SameMatrix(SpGemm.Multiply(lap, lap, new SpGemmOptions { Accumulator = acc, Threads = 2, Sorted = true }), r2));
+        _ = rng;
+    }
+
+    /// <summary>Tiny segments force one-pass rows to spill across many segments and pieces.</summary>
+    [Fact]
+    public void OnePassWithTinySegmentsMatchesReference()
+    {
+        var a = SparseGenerators.Rmat<double>(9, 8, seed: 5);
+        var lap = SparseGenerators.Laplacian3D<double>(6, 5, 4);
+        var ra = SpGemm.MultiplyReference(a, a);
+        var rl = SpGemm.MultiplyReference(lap, lap);
+        int saved = SpGemm.SegmentWriter<double>.MaxSegment;
+        try
+        {
+            SpGemm.SegmentWriter<double>.MaxSegment = 7;
+            foreach (var acc in Accumulators)
+                foreach (int threads in new[] { 1, 3 })
+                {
+                    var opt = new SpGemmOptions { Accumulator = acc, Threads = threads, OnePass = true };
+                    Assert.True(SameMatrix(SpGemm.Multiply(a, a, opt), ra), $"rmat {acc} {threads}");
+                    Assert.True(SameMatrix(SpGemm.Multiply(lap, lap, opt), rl), $"lap {acc} {threads}");
+                }
+        }
+        finally { SpGemm.SegmentWriter<double>.MaxSegment = saved; }
+    }
+
+    [Property(MaxTest = 100)]
+    public bool MultiplyTransposedIsGram(int seed)
+    {
+        var rng = new Random(seed);
+        var (m, k) = Shape(rng);
+        var a = RandomCsr(rng, m, k, out var da);
+        var daT = new double[k, m];
+        for (int i = 0; i < m; i++) for (int j = 0; j < k; j++) daT[j, i] = da[i, j];
+        return Close(ToArray2(SpGemm.MultiplyTransposed(a, a)), DenseProduct(da, daT));
+    }
+
+    [Fact]
+    public void FloatProductAgreesWithDouble()
+    {
+        var a = SparseGenerators.ErdosRenyi<double>(60, 50, 0.1, seed: 2);
+        var b = SparseGenerators.ErdosRenyi<double>(50, 40, 0.1, seed: 4);
+        var c = SpGemm.Multiply(a.Cast<float>(), b.Cast<float>(), sorted: true, threads: 2);
+        var expect = DenseProduct(ToArray2(a), ToArray2(b));
+        for (int i = 0; i < 60; i++) for (int j = 0; j < 40; j++) Assert.Equal(expect[i, j], c[i, j], 3);
+    }
+
+    [Fact]
+    public void MismatchedInnerDimensionsNameBothShapes()
+    {
+        var a = CsrMatrix<double>.Zeros(3, 4);
+        var b = CsrMatrix<double>.Zeros(5, 2);
+        var e = Assert.Throws<ArgumentException>(() => SpGemm.Multiply(a, b));
+        Assert.Contains("[3, 4]", e.Message);
+        Assert.Contains("[5, 2]", e.Message);
+    }
+}
