@@ -91,6 +91,7 @@ public static class OpRegistry
     internal static readonly OpInfo Select = D("select", "shape", "slice then reshape", curved: false);
     // ---- linear algebra
     internal static readonly OpInfo MatMul = P("matmul", "linalg", "da = g @ b^T, db = a^T @ g");
+    internal static readonly OpInfo SpMM = P("spmm", "linalg", "dvalues[e] = <g[row(e)], x[col(e)]>, dx = A^T @ g");
     // ---- indexing
     internal static readonly OpInfo Gather = P("gather", "indexing", "dx = scatter_add(0, index, g)", curved: false);
     internal static readonly OpInfo ScatterAdd = P("scatter_add", "indexing", "dbase = g, dsrc = gather(g, index)", curved: false);

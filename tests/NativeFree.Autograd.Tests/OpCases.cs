@@ -82,6 +82,23 @@ internal static class OpCases
             var after = s.Select(_ => r.Next(3)).ToArray();
             return ([U(r, s)], a => { var y = a[0].Pad(before, after, 0.5); return y * Weights(y.Value.ShapeArray); });
         },
+        // ---- sparse × dense: random structure (empty rows/columns likely), gradients to values and x
+        ["spmm"] = (s, r) =>
+        {
+            int rows = 1 + r.Next(4), cols = 1 + r.Next(4), k = s.Length > 0 ? s[^1] : 1;
+            var coo = new NativeFree.Tensors.Sparse.CooBuilder<double>(rows, cols);
+            for (int i = 0; i < rows; i++)
+                for (int j = 0; j < cols; j++)
+                    if (r.NextDouble() < 0.5) coo.Add(i, j, 1);
+            var structure = new SparseStructure<double>(coo.ToCsr());
+            bool transposed = r.Next(2) == 0;
+            var x = U(r, [transposed ? rows : cols, k]);
+            return ([U(r, [structure.Nnz]), x], a =>
+            {
+                var y = transposed ? Var<double>.SpMMTransposed(structure, a[0], a[1]) : Var<double>.SpMM(structure, a[0], a[1]);
+                return y * y;
+            });
+        },
         // ---- linear algebra: every matmul promotion and broadcast
         ["matmul"] = (s, r) =>
         {
