@@ -27,8 +27,8 @@ internal readonly record struct GemmBlocking(int MR, int NR, int MC, int KC, int
                 // (6 MB) lives in L3. The large KC = 384 cuts the passes over C, which dominated at
                 // n = 2048–4096 with KC = 96 (measured: ~150 → ~180 GFLOP/s per core).
                 return s == 4
-                    ? new(Avx512Kernel<T>.MR, Avx512Kernel<T>.NR, MC: 4096, KC: 384, NC: 384, StreamB: true)
-                    : new(Avx512Kernel<T>.MR, Avx512Kernel<T>.NR, MC: 2048, KC: 384, NC: 192, StreamB: true);
+                    ? new(Avx512Kernel<T>.MR, Avx512Kernel<T>.NR, MC: 4092, KC: 384, NC: 384, StreamB: true)
+                    : new(Avx512Kernel<T>.MR, Avx512Kernel<T>.NR, MC: 2046, KC: 384, NC: 192, StreamB: true);
             case GemmKernelKind.Avx2:
                 // 6×16 float / 6×8 double: KC·NR·s = 16 KB of L1; MC·KC·s = 384 KB of L2.
                 return s == 4

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using NativeFree.Tensors.LinearAlgebra.GemmKernels;
@@ -22,7 +23,8 @@ internal static unsafe class GemmDriver<T, K>
         T beta, T* c, nint rsC, nint csC, in GemmBlocking bl)
     {
         int MR = K.MR, NR = K.NR;
-        int ncMax = Math.Min(bl.NC, RoundUp(n, NR)), kcMax = Math.Min(bl.KC, k), mcMax = Math.Min(bl.MC, RoundUp(m, MR));
+        // Buffers hold whole micro-panels: a block of mc rows packs ⌈mc/MR⌉·MR of them (zero-padded).
+        int ncMax = RoundUp(Math.Min(bl.NC, n), NR), kcMax = Math.Min(bl.KC, k), mcMax = RoundUp(Math.Min(bl.MC, m), MR);
         T* packB = GemmWorkspace<T>.B((nint)ncMax * kcMax);
         T* packA = GemmWorkspace<T>.A((nint)mcMax * kcMax);
         for (int jc = 0; jc < n; jc += bl.NC)
@@ -32,10 +34,12 @@ internal static unsafe class GemmDriver<T, K>
             {
                 int kc = Math.Min(bl.KC, k - pc);
                 T betaP = pc == 0 ? beta : T.One;
+                Debug.Assert(RoundUp(nc, NR) <= ncMax, "packed B block overruns its buffer");
                 GemmPacking.PackB(kc, nc, b + pc * rsB + jc * csB, rsB, csB, packB, NR);
                 for (int ic = 0; ic < m; ic += bl.MC)
                 {
                     int mc = Math.Min(bl.MC, m - ic);
+                    Debug.Assert(RoundUp(mc, MR) <= mcMax, "packed A block overruns its buffer");
                     GemmPacking.PackA(mc, kc, a + ic * rsA + pc * csA, rsA, csA, packA, MR);
                     Macro(mc, nc, kc, alpha, packA, (mc + MR - 1) / MR, (nint)MR * kc, 1, MR, null,
                         packB, (nc + NR - 1) / NR, (nint)NR * kc, NR, null,
@@ -56,7 +60,8 @@ internal static unsafe class GemmDriver<T, K>
         T beta, T* c, nint rsC, nint csC, in GemmBlocking bl)
     {
         int MR = K.MR, NR = K.NR;
-        int ncMax = Math.Min(bl.NC, RoundUp(n, NR)), kcMax = Math.Min(bl.KC, k), mcMax = Math.Min(bl.MC, RoundUp(m, MR));
+        // Buffers hold whole micro-panels: a block of mc rows packs ⌈mc/MR⌉·MR of them (zero-padded).
+        int ncMax = RoundUp(Math.Min(bl.NC, n), NR), kcMax = Math.Min(bl.KC, k), mcMax = RoundUp(Math.Min(bl.MC, m), MR);
         T* packB = GemmWorkspace<T>.B((nint)ncMax * kcMax);
         T* packA = GemmWorkspace<T>.A((nint)mcMax * kcMax);
         T* tile = stackalloc T[MR * NR];
@@ -67,10 +72,12 @@ internal static unsafe class GemmDriver<T, K>
             {
                 int kc = Math.Min(bl.KC, k - pc);
                 T betaP = pc == 0 ? beta : T.One;
+                Debug.Assert(RoundUp(mc, MR) <= mcMax, "packed A block overruns its buffer");
                 GemmPacking.PackA(mc, kc, a + ic * rsA + pc * csA, rsA, csA, packA, MR);
                 for (int jc = 0; jc < n; jc += bl.NC)
                 {
                     int nc = Math.Min(bl.NC, n - jc);
+                    Debug.Assert(RoundUp(nc, NR) <= ncMax, "packed B block overruns its buffer");
                     GemmPacking.PackB(kc, nc, b + pc * rsB + jc * csB, rsB, csB, packB, NR);
                     T* cBlock = c + ic * rsC + jc * csC;
                     for (int ir = 0; ir < mc; ir += MR)
