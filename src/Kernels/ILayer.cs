@@ -70,6 +70,12 @@ public sealed class LayerAnalysis
     /// <summary>Some layer reads variances after positions were mixed, so self-covariances must be full.</summary>
     public bool NeedsFullCov { get; set; }
 
+    /// <summary>
+    /// Whether the current values are jointly Gaussian over the random weights: false for raw inputs
+    /// (deterministic) and after a nonlinearity; true after Dense/Conv.
+    /// </summary>
+    public bool Gaussian { get; set; }
+
     /// <summary>Marks a layer that mixes spatial positions.</summary>
     public void Mixing() { NeedsFullSpatial = true; SeenMixing = true; }
 
@@ -77,7 +83,7 @@ public sealed class LayerAnalysis
     public void ReadsVariance() { if (SeenMixing) NeedsFullCov = true; }
 
     /// <summary>A copy for a branch.</summary>
-    public LayerAnalysis Copy() => new() { NeedsFullSpatial = NeedsFullSpatial, SeenMixing = SeenMixing, NeedsFullCov = NeedsFullCov };
+    public LayerAnalysis Copy() => new() { NeedsFullSpatial = NeedsFullSpatial, SeenMixing = SeenMixing, NeedsFullCov = NeedsFullCov, Gaussian = Gaussian };
 
     /// <summary>Merges a branch's findings.</summary>
     public void Merge(LayerAnalysis b) { NeedsFullSpatial |= b.NeedsFullSpatial; SeenMixing |= b.SeenMixing; NeedsFullCov |= b.NeedsFullCov; }

@@ -29,7 +29,15 @@ public abstract class Activation : ILayer
     public FeatureShape OutputShape(FeatureShape input) => input;
 
     /// <inheritdoc/>
-    public void Analyze(LayerAnalysis state) => state.ReadsVariance();
+    public virtual void Analyze(LayerAnalysis state)
+    {
+        if (!state.Gaussian)
+            throw new ArgumentException(
+                $"{Name}: its input is not Gaussian — a nonlinearity must follow a Dense or Conv layer " +
+                "(not the raw inputs, not another nonlinearity). Insert e.g. dense(512) before it.");
+        state.ReadsVariance();
+        state.Gaussian = false;
+    }
 
     /// <inheritdoc/>
     public Parameters Init(FeatureShape input, INormalSampler sampler) => Parameters.Empty;

@@ -107,8 +107,10 @@ public sealed class Branches : ILayer
     public void Analyze(LayerAnalysis state)
     {
         var merged = state.Copy();
-        foreach (var b in Parallel) { var s = state.Copy(); b.Analyze(s); merged.Merge(s); }
+        bool gaussian = true;
+        foreach (var b in Parallel) { var s = state.Copy(); b.Analyze(s); merged.Merge(s); gaussian &= s.Gaussian; }
         state.Merge(merged);
+        state.Gaussian = gaussian;
     }
 
     /// <inheritdoc/>

@@ -63,7 +63,7 @@ public sealed class Conv : ILayer
     }
 
     /// <inheritdoc/>
-    public void Analyze(LayerAnalysis state) { }
+    public void Analyze(LayerAnalysis state) => state.Gaussian = true;
 
     /// <inheritdoc/>
     public Parameters Init(FeatureShape input, INormalSampler sampler)

@@ -44,7 +44,7 @@ public sealed class Dense : ILayer
     public FeatureShape OutputShape(FeatureShape input) => input with { Channels = Width };
 
     /// <inheritdoc/>
-    public void Analyze(LayerAnalysis state) { }
+    public void Analyze(LayerAnalysis state) => state.Gaussian = true;
 
     /// <inheritdoc/>
     public Parameters Init(FeatureShape input, INormalSampler sampler)

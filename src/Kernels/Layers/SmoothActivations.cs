@@ -250,4 +250,6 @@ public sealed class Identity : Activation
     public override void Dual(ReadOnlySpan<double> k11, ReadOnlySpan<double> k22, Span<double> k12, Span<double> ntk) { }
     /// <inheritdoc/>
     public override Kernel Transform(Kernel k) => k;
+    /// <inheritdoc/>
+    public override void Analyze(LayerAnalysis state) { }
 }
