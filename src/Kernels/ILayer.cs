@@ -99,24 +99,44 @@ public interface INormalSampler
     void FillNormal(Span<double> destination);
 }
 
-/// <summary>N(0,1) samples by Box–Muller over a seeded <see cref="System.Random"/> (reproducible per seed).</summary>
+/// <summary>
+/// N(0,1) samples by the polar Box–Muller method over SplitMix64 counter hashing (reproducible per seed,
+/// fast, and independent of System.Random's implementation). Not cryptographic.
+/// </summary>
 public sealed class SeededNormalSampler : INormalSampler
 {
-    private readonly Random _random;
+    private ulong _counter;
+    private readonly ulong _key;
 
     /// <summary>Creates a sampler with a fixed seed.</summary>
-    public SeededNormalSampler(int seed) => _random = new Random(seed);
+    public SeededNormalSampler(int seed) { _key = Mix((ulong)(uint)seed * 0x9E3779B97F4A7C15UL + 0xD1B54A32D192ED03UL); }
+
+    private static ulong Mix(ulong z)
+    {
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        return z ^ (z >> 31);
+    }
+
+    // Uniform in [−1, 1) from the top 53 bits of the hashed counter.
+    private double NextSigned() => (Mix(_key + 0x9E3779B97F4A7C15UL * ++_counter) >> 11) * (2.0 / (1UL << 53)) - 1.0;
 
     /// <inheritdoc/>
     public void FillNormal(Span<double> destination)
     {
+        // Marsaglia's polar form of Box–Muller: two normals per accepted point, no sin/cos.
         for (int i = 0; i < destination.Length; i += 2)
         {
-            // 1 − U keeps the logarithm's argument in (0, 1].
-            double u1 = 1.0 - _random.NextDouble(), u2 = _random.NextDouble();
-            double r = Math.Sqrt(-2.0 * Math.Log(u1)), a = 2.0 * Math.PI * u2;
-            destination[i] = r * Math.Cos(a);
-            if (i + 1 < destination.Length) destination[i + 1] = r * Math.Sin(a);
+            double u, v, s;
+            do
+            {
+                u = NextSigned();
+                v = NextSigned();
+                s = u * u + v * v;
+            } while (s >= 1 || s == 0);
+            double f = Math.Sqrt(-2.0 * Math.Log(s) / s);
+            destination[i] = u * f;
+            if (i + 1 < destination.Length) destination[i + 1] = v * f;
         }
     }
 

@@ -28,8 +28,14 @@ internal static class TestUtil
         {
             var sampler = new SeededNormalSampler(seed + 7919 * s);
             var p = net.Init(shape, sampler);
-            var y1 = net.Apply(p, x1).ToArray();
-            var y2 = net.Apply(p, x2).ToArray();
+            // One forward pass over both sets.
+            var both = Tensor.Zeros<double>([n1 + n2, .. x1.ShapeArray[1..]]);
+            var bs = both.AsSpan();
+            x1.ToArray().CopyTo(bs);
+            x2.ToArray().CopyTo(bs.Slice(x1.Length));
+            var y = net.Apply(p, both).ToArray();
+            var y1 = y.AsSpan(0, y.Length * n1 / (n1 + n2)).ToArray();
+            var y2 = y.AsSpan(y1.Length).ToArray();
             int c = y1.Length / n1;
             for (int i = 0; i < n1; i++)
                 for (int j = 0; j < n2; j++)

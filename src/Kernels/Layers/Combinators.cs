@@ -110,7 +110,9 @@ public sealed class Branches : ILayer
         bool gaussian = true;
         foreach (var b in Parallel) { var s = state.Copy(); b.Analyze(s); merged.Merge(s); gaussian &= s.Gaussian; }
         state.Merge(merged);
-        state.Gaussian = gaussian;
+        // Concatenated channel groups have different covariances, so an elementwise φ would see a mixture,
+        // not one Gaussian: a Dense/Conv must come first (it mixes the groups into one Gaussian again).
+        state.Gaussian = gaussian && Merge == FanIn.Sum;
     }
 
     /// <inheritdoc/>
@@ -171,7 +173,7 @@ public sealed class Branches : ILayer
         if (r.Ntk is not null) result.Ntk = Combine(o => o.Ntk);
         result.Cov1 = Combine(o => o.Cov1);
         result.Cov2 = Combine(o => o.Cov2);
-        result.IsGaussian = outs.All(o => o.IsGaussian);
+        result.IsGaussian = outs.All(o => o.IsGaussian) && Merge == FanIn.Sum;
         result.CovStale = outs.Any(o => o.CovStale);
         result.Channels = Merge == FanIn.Sum ? r.Channels : outs.Sum(o => o.Channels);
         return result;

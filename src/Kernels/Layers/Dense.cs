@@ -50,7 +50,8 @@ public sealed class Dense : ILayer
     public Parameters Init(FeatureShape input, INormalSampler sampler)
     {
         double wScale = Parametrization == Parametrization.Ntk ? 1 : WStd / Math.Sqrt(input.Channels);
-        var W = LayerUtil.Normal(sampler, wScale, input.Channels, Width);
+        // Stored [out, in] (rows are output units) so x·Wᵀ streams W row by row.
+        var W = LayerUtil.Normal(sampler, wScale, Width, input.Channels);
         if (BStd is null) return new Parameters([W], []);
         var b = LayerUtil.Normal(sampler, Parametrization == Parametrization.Ntk ? 1 : BStd.Value, Width);
         return new Parameters([W, b], []);
@@ -61,11 +62,11 @@ public sealed class Dense : ILayer
     {
         int cin = x.Dim(-1);
         var W = parameters.Tensors[0];
-        if (W.Dim(0) != cin)
-            throw new ArgumentException($"{Name}: input has {cin} features but the weights expect {W.Dim(0)} (shape [{string.Join(", ", x.ShapeArray)}]).", nameof(x));
+        if (W.Dim(1) != cin)
+            throw new ArgumentException($"{Name}: input has {cin} features but the weights expect {W.Dim(1)} (shape [{string.Join(", ", x.ShapeArray)}]).", nameof(x));
         int rows = x.Length / cin;
         var flat = (x.IsContiguous ? x : x.Contiguous()).Reshape(rows, cin);
-        var y = Tensor.MatMul(flat, W);
+        var y = Tensor.MatMul(flat, W.Mt);
         double wMul = Parametrization == Parametrization.Ntk ? WStd / Math.Sqrt(cin) : 1;
         double bMul = Parametrization == Parametrization.Ntk ? BStd ?? 0 : 1;
         var ys = y.AsSpan();
