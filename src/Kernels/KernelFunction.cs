@@ -34,7 +34,7 @@ public sealed class KernelOptions
     /// <summary>Cancels between tiles and between layers.</summary>
     public CancellationToken Cancellation { get; init; }
     /// <summary>Largest tile side (inputs per tile axis) for kernels without spatial axes; mainly for tests.</summary>
-    public int MaxTile { get; init; } = 256;
+    public int MaxTile { get; init; } = 128;
 }
 
 /// <summary>The kernel matrices of a network on (x1, x2), shape [n1, n2].</summary>

@@ -87,19 +87,29 @@ public sealed class Dense : ILayer
         if (ntk is not null)
         {
             if (Parametrization == Parametrization.Ntk)
-                for (int e = 0; e < nngp.Length; e++) { nngp[e] = w2 * nngp[e] + b2; ntk[e] = w2 * ntk[e] + nngp[e]; }
+            {
+                // Σ′ = w²Σ + b², NTK′ = w²·NTK + Σ′ (TensorPrimitives: vectorised, already optimised code).
+                Affine(nngp, w2, b2);
+                System.Numerics.Tensors.TensorPrimitives.MultiplyAdd<double>(ntk, w2, nngp, ntk);
+            }
             else
             {
                 double fanIn = k.Channels, bias = BStd is null ? 0 : 1;
                 for (int e = 0; e < nngp.Length; e++) { ntk[e] = w2 * ntk[e] + fanIn * nngp[e] + bias; nngp[e] = w2 * nngp[e] + b2; }
             }
         }
-        else for (int e = 0; e < nngp.Length; e++) nngp[e] = w2 * nngp[e] + b2;
+        else Affine(nngp, w2, b2);
         foreach (var cov in new[] { k.Cov1, k.Cov2 })
             for (int e = 0; e < cov.Length; e++) cov[e] = w2 * cov[e] + b2;
         k.Channels = Width;
         k.IsGaussian = true;
         return k;
+    }
+
+    private static void Affine(Span<double> a, double mul, double add)
+    {
+        System.Numerics.Tensors.TensorPrimitives.Multiply<double>(a, mul, a);
+        if (add != 0) System.Numerics.Tensors.TensorPrimitives.Add<double>(a, add, a);
     }
 
     /// <inheritdoc/>
