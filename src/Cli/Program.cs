@@ -5,6 +5,8 @@ using NativeFree.Cli.Commands;
 ICommand[] commands =
 [
     new BenchCommand(),
+    new KernelCommand(),
+    new PredictCommand(),
 ];
 
 return Cli.Run(args, commands, Console.Out, Console.Error);

@@ -9,6 +9,7 @@ public sealed class BenchCommand : ICommand
     /// <summary>Benchmarks by name. Add a line here for each new benchmark.</summary>
     public static readonly IBenchSuite[] Suites =
     [
+        new KernelBench(),
     ];
 
     public string Name => "bench";
