@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using NativeFree.Kernels;
+using NativeFree.Kernels.Layers;
 using NativeFree.Tensors;
 
 namespace NativeFree.Cli.Commands;
