@@ -249,16 +249,16 @@ public static class KernelFunction
             switch (Mode)
             {
                 case SpatialMode.None:
-                    Gemm.Multiply(false, true, rows, cols, C, inv, a, C, b, C, 0.0, nngp, cols);
+                    Gemm.Multiply(false, true, rows, cols, C, inv, a, C, b, C, 0.0, nngp, cols, threads: 1); // tiles are already parallel
                     break;
                 case SpatialMode.Diagonal:
                     for (int p = 0; p < P; p++)
-                        Gemm.Multiply(rows, cols, C, inv, a.Slice(p * C), row, 1, b.Slice(p * C), 1, row, 0.0, nngp.AsSpan(p), cols * P, P);
+                        Gemm.Multiply(rows, cols, C, inv, a.Slice(p * C), row, 1, b.Slice(p * C), 1, row, 0.0, nngp.AsSpan(p), cols * P, P, threads: 1);
                     break;
                 default:
                     for (int i = 0; i < rows; i++)
                         for (int j = 0; j < cols; j++)
-                            Gemm.Multiply(P, P, C, inv, a.Slice(i * row), C, 1, b.Slice(j * row), 1, C, 0.0, nngp.AsSpan((i * cols + j) * P * P, P * P), P, 1);
+                            Gemm.Multiply(P, P, C, inv, a.Slice(i * row), C, 1, b.Slice(j * row), 1, C, 0.0, nngp.AsSpan((i * cols + j) * P * P, P * P), P, 1, threads: 1);
                     break;
             }
             var cov1 = SelfCov(a, rows);
@@ -278,7 +278,7 @@ public static class KernelFunction
                 {
                     var c = new double[n * P * P];
                     for (int i = 0; i < n; i++)
-                        Gemm.Multiply(P, P, C, inv, x.Slice(i * row), C, 1, x.Slice(i * row), 1, C, 0.0, c.AsSpan(i * P * P, P * P), P, 1);
+                        Gemm.Multiply(P, P, C, inv, x.Slice(i * row), C, 1, x.Slice(i * row), 1, C, 0.0, c.AsSpan(i * P * P, P * P), P, 1, threads: 1);
                     return c;
                 }
                 var d = new double[n * P];

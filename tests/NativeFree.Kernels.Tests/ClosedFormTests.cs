@@ -59,13 +59,13 @@ public class ClosedFormTests
     {
         int d = 7;
         var x1 = TestUtil.RandomInputs(3, 4, d);
-        var x2 = TestUtil.RandomInputs(4, 3, d);
+        var x2 = TestUtil.RandomInputs(4, 11, d); // 11 columns: the 8-wide vector path and the scalar tail
         double ws = 1.4, bs = 0.3;
         var net = Stax.Serial(Stax.Dense(8, ws, bs), Stax.Relu(), Stax.Dense(1, ws, bs));
         var r = KernelFunction.Compute(net, x1, x2);
         var a = x1.ToArray(); var b = x2.ToArray();
         for (int i = 0; i < 4; i++)
-            for (int j = 0; j < 3; j++)
+            for (int j = 0; j < 11; j++)
             {
                 double k12 = 0, k11 = 0, k22 = 0;
                 for (int c = 0; c < d; c++) { k12 += a[i * d + c] * b[j * d + c]; k11 += a[i * d + c] * a[i * d + c]; k22 += b[j * d + c] * b[j * d + c]; }

@@ -47,10 +47,16 @@ public sealed class Serial : ILayer
     /// <inheritdoc/>
     public Kernel Transform(Kernel k)
     {
-        foreach (var l in Layers)
+        for (int i = 0; i < Layers.Count; i++)
         {
             k.Cancellation.ThrowIfCancellationRequested();
-            k = l.Transform(k);
+            if (Layers[i] is ABRelu ab && i + 1 < Layers.Count && Layers[i + 1] is Dense dense && k.Mode == SpatialMode.None)
+            {
+                k = KernelOps.ReluThenDense(k, ab, dense);
+                i++;
+                continue;
+            }
+            k = Layers[i].Transform(k);
         }
         return k;
     }

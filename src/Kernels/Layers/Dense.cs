@@ -81,10 +81,26 @@ public sealed class Dense : ILayer
     /// <inheritdoc/>
     public Kernel Transform(Kernel k)
     {
+        Pairs(k.Nngp, k.Ntk, k.Channels);
+        Covariances(k);
+        return k;
+    }
+
+    /// <summary>The self-covariance update and bookkeeping of <see cref="Transform"/>.</summary>
+    internal void Covariances(Kernel k)
+    {
         double w2 = WStd * WStd, b2 = BStd is { } b ? b * b : 0;
-        var nngp = k.Nngp;
-        var ntk = k.Ntk;
-        if (ntk is not null)
+        Affine(k.Cov1, w2, b2);
+        Affine(k.Cov2, w2, b2);
+        k.Channels = Width;
+        k.IsGaussian = true;
+    }
+
+    /// <summary>The pair update of <see cref="Transform"/> on any run of entries (one row when fused after an activation).</summary>
+    internal void Pairs(Span<double> nngp, Span<double> ntk, int channels)
+    {
+        double w2 = WStd * WStd, b2 = BStd is { } b ? b * b : 0;
+        if (!ntk.IsEmpty)
         {
             if (Parametrization == Parametrization.Ntk)
             {
@@ -94,16 +110,11 @@ public sealed class Dense : ILayer
             }
             else
             {
-                double fanIn = k.Channels, bias = BStd is null ? 0 : 1;
+                double fanIn = channels, bias = BStd is null ? 0 : 1;
                 for (int e = 0; e < nngp.Length; e++) { ntk[e] = w2 * ntk[e] + fanIn * nngp[e] + bias; nngp[e] = w2 * nngp[e] + b2; }
             }
         }
         else Affine(nngp, w2, b2);
-        foreach (var cov in new[] { k.Cov1, k.Cov2 })
-            for (int e = 0; e < cov.Length; e++) cov[e] = w2 * cov[e] + b2;
-        k.Channels = Width;
-        k.IsGaussian = true;
-        return k;
     }
 
     private static void Affine(Span<double> a, double mul, double add)

@@ -10,7 +10,7 @@ namespace NativeFree.Kernels.Layers;
 /// E[φ′φ′] = ((a² + b²)(π − θ) + 2ab·θ)/(2π). Vectorised with AVX-512 when available.
 /// Zero-variance inputs give θ = π/2 (no NaN).
 /// </summary>
-public class ABRelu : Activation
+public partial class ABRelu : Activation
 {
     private readonly string _name;
 
@@ -78,6 +78,50 @@ public class ABRelu : Activation
             double jp = norm * inv2Pi * (sn + (Math.PI - th) * c);
             double jm = norm * inv2Pi * (sn - th * c);
             k12[e] = s * jp - m * jm;
+            if (hasNtk) ntk[e] *= (s * (Math.PI - th) + m * th) * inv2Pi;
+        }
+    }
+}
+
+public partial class ABRelu
+{
+    /// <summary>
+    /// The dual for one row of a kernel without spatial axes, with the square roots of the variances
+    /// precomputed per row (<paramref name="sq1"/>, <paramref name="inv1"/> = 1/sq1 or 0) and per column:
+    /// no division and one square root fewer per entry than <see cref="Dual"/>; same formula.
+    /// </summary>
+    internal void DualRow(double sq1, double inv1, ReadOnlySpan<double> sq2, ReadOnlySpan<double> inv2, Span<double> k12, Span<double> ntk)
+    {
+        int n = k12.Length, e = 0;
+        bool hasNtk = !ntk.IsEmpty;
+        double s = A * A + B * B, m = 2 * A * B;
+        const double inv2Pi = 1.0 / (2 * Math.PI);
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var vs = Vector512.Create(s * inv2Pi); var vm = Vector512.Create(m * inv2Pi);
+            var vpi = Vector512.Create(Math.PI); var one = Vector512<double>.One; var zero = Vector512<double>.Zero;
+            var vsq1 = Vector512.Create(sq1); var vinv1 = Vector512.Create(inv1);
+            for (; e <= n - 8; e += 8)
+            {
+                var x = Vector512.Create((ReadOnlySpan<double>)k12.Slice(e, 8));
+                var norm = vsq1 * Vector512.Create(sq2.Slice(e, 8));
+                var c = x * (vinv1 * Vector512.Create(inv2.Slice(e, 8)));
+                c = Vector512.Min(Vector512.Max(c, -one), one);
+                var th = VectorMath.Acos(c);
+                var sn = Vector512.Sqrt(Vector512.Max(one - c * c, zero));
+                var pth = vpi - th;
+                (norm * (vs * (sn + pth * c) - vm * (sn - th * c))).CopyTo(k12.Slice(e, 8));
+                if (hasNtk)
+                    (Vector512.Create((ReadOnlySpan<double>)ntk.Slice(e, 8)) * (vs * pth + vm * th)).CopyTo(ntk.Slice(e, 8));
+            }
+        }
+        for (; e < n; e++)
+        {
+            double norm = sq1 * sq2[e];
+            double c = Math.Min(Math.Max(k12[e] * (inv1 * inv2[e]), -1), 1);
+            double th = VectorMath.Acos(c);
+            double sn = Math.Sqrt(Math.Max(1 - c * c, 0));
+            k12[e] = norm * inv2Pi * (s * (sn + (Math.PI - th) * c) - m * (sn - th * c));
             if (hasNtk) ntk[e] *= (s * (Math.PI - th) + m * th) * inv2Pi;
         }
     }
