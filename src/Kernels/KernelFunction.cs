@@ -72,12 +72,17 @@ public static class KernelFunction
     {
         if (dst is null || block is null) return;
         for (int r = 0; r < rows; r++)
-            for (int c = 0; c < cols; c++)
-            {
-                var v = T.CreateTruncating(block[r * cols + c]);
-                dst[(r0 + r) * n2 + c0 + c] = v;
-                if (mirror) dst[(c0 + c) * n2 + r0 + r] = v;
-            }
+        {
+            var d = dst.AsSpan((r0 + r) * n2 + c0, cols);
+            for (int c = 0; c < cols; c++) d[c] = T.CreateTruncating(block[r * cols + c]);
+        }
+        if (!mirror || r0 == c0) return;
+        // The transposed block: contiguous destination rows, strided reads from the cache-resident tile.
+        for (int c = 0; c < cols; c++)
+        {
+            var d = dst.AsSpan((c0 + c) * n2 + r0, rows);
+            for (int r = 0; r < rows; r++) d[r] = T.CreateTruncating(block[r * cols + c]);
+        }
     }
 
     /// <summary>
@@ -222,6 +227,8 @@ public static class KernelFunction
                 if (k.Mode != SpatialMode.None)
                     throw new InvalidOperationException("The network's output still has spatial axes: end it with flatten or global_avg_pool.");
                 sink(r0, c0, rows, cols, Options.Kinds.HasFlag(KernelKinds.Nngp) ? k.Nngp : null, Options.Kinds.HasFlag(KernelKinds.Ntk) ? k.Ntk : null);
+                Internal.TileBuffers.Return(k.Nngp);
+                Internal.TileBuffers.Return(k.Ntk);
                 int d = Interlocked.Increment(ref done);
                 Options.Progress?.Report((double)d / tiles.Count);
             });
@@ -245,7 +252,7 @@ public static class KernelFunction
             double inv = 1.0 / C;
             bool same = Symmetric && r0 == c0;
             int pairSize = Mode switch { SpatialMode.None => 1, SpatialMode.Diagonal => P, _ => P * P };
-            var nngp = new double[rows * cols * pairSize];
+            var nngp = Internal.TileBuffers.Rent(rows * cols * pairSize);
             switch (Mode)
             {
                 case SpatialMode.None:
@@ -263,7 +270,7 @@ public static class KernelFunction
             }
             var cov1 = SelfCov(a, rows);
             var cov2 = same ? (double[])cov1.Clone() : SelfCov(b, cols);
-            var ntk = Options.Kinds.HasFlag(KernelKinds.Ntk) ? new double[nngp.Length] : null;
+            var ntk = Options.Kinds.HasFlag(KernelKinds.Ntk) ? Internal.TileBuffers.Rent(nngp.Length) : null;
             var k = new Kernel(rows, cols, Mode, spatial, nngp, ntk, cov1, cov2, CovFull, C, same)
             {
                 OneDimensional = Shape.Spatial.Length == 1,
