@@ -140,7 +140,7 @@ public sealed class Conv : ILayer
         double[] Sum(double[] src, int count, bool fullLayout)
         {
             int ip = fullLayout ? P * P : P, op = fullLayout ? Po * Po : Po;
-            var dst = new double[count * op];
+            var dst = Internal.TileBuffers.Rent(count * op);
             for (int i = 0; i < count; i++)
             {
                 if (fullLayout) SpatialOps.ConvFull(src.AsSpan(i * ip, ip), h, w, dst.AsSpan(i * op, op), _win, ho, wo, pt, pl);
@@ -160,9 +160,11 @@ public sealed class Conv : ILayer
                 double fanC = k.Channels, bias = BStd is null ? 0 : 1;
                 for (int e = 0; e < R.Length; e++) R[e] = scale * R[e] + fanC * S[e] + bias;
             }
+            Internal.TileBuffers.Return(k.Ntk);
             k.Ntk = R;
         }
         for (int e = 0; e < S.Length; e++) S[e] = scale * S[e] + b2;
+        Internal.TileBuffers.Return(k.Nngp);
         k.Nngp = S;
         bool covFull = full && k.CovFull;
         var c1 = Sum(k.Cov1, k.N1, covFull); var c2 = Sum(k.Cov2, k.N2, covFull);
