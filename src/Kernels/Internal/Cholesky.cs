@@ -10,13 +10,18 @@ internal static class Cholesky
     public static double[] Factor(ReadOnlySpan<double> a, int n, string what = "matrix", CancellationToken ct = default)
     {
         var L = a.ToArray();
+        // A pivot at rounding level (n·ε·max diagonal) means numerically singular: duplicate inputs give an
+        // exact zero that rounding may turn into ±1e-17, which would otherwise pass and blow up the solve.
+        double maxDiag = 0;
+        for (int i = 0; i < n; i++) maxDiag = Math.Max(maxDiag, Math.Abs(L[i * n + i]));
+        double tol = n * 2.220446049250313e-16 * maxDiag;
         for (int j = 0; j < n; j++)
         {
             ct.ThrowIfCancellationRequested();
             int rj = j * n;
             double s = L[rj + j];
             for (int k = 0; k < j; k++) s -= L[rj + k] * L[rj + k];
-            if (!(s > 0) || !double.IsFinite(s))
+            if (!(s > tol) || !double.IsFinite(s))
                 throw new ArgumentException(
                     $"The {what} ({n}×{n}) is not positive definite (pivot {j} is {s:G4}). " +
                     "Add diagonal regularisation (diag_reg, e.g. 1e-6 relative to the mean diagonal) or remove duplicate inputs.");
