@@ -68,6 +68,7 @@ public static class KernelFunction
         return new KernelResult<T>(nngp is null ? null : Tensor.FromArray(nngp, plan.N1, plan.N2), ntk is null ? null : Tensor.FromArray(ntk, plan.N1, plan.N2));
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void Store<T>(T[]? dst, double[]? block, int r0, int c0, int rows, int cols, int n2, bool mirror) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (dst is null || block is null) return;

@@ -69,6 +69,7 @@ internal static class KernelOps
     /// ABReLU then Dense on a kernel without spatial axes in one pass per row (the row stays in L1 between
     /// the two updates): the hot loop of deep fully connected kernels. Same results as the two transforms.
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static Kernel ReluThenDense(Kernel k, ABRelu ab, Dense dense)
     {
         if (!k.IsGaussian || k.Mode != SpatialMode.None) { k = ab.Transform(k); return dense.Transform(k); }
@@ -92,6 +93,7 @@ internal static class KernelOps
         return k;
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void ApplyElementwise(Kernel k, Activation act)
     {
         int n1 = k.N1, n2 = k.N2, P = k.Positions;

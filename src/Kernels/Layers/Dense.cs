@@ -97,6 +97,7 @@ public sealed class Dense : ILayer
     }
 
     /// <summary>The pair update of <see cref="Transform"/> on any run of entries (one row when fused after an activation).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     internal void Pairs(Span<double> nngp, Span<double> ntk, int channels)
     {
         double w2 = WStd * WStd, b2 = BStd is { } b ? b * b : 0;
@@ -117,6 +118,7 @@ public sealed class Dense : ILayer
         else Affine(nngp, w2, b2);
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void Affine(Span<double> a, double mul, double add)
     {
         System.Numerics.Tensors.TensorPrimitives.Multiply<double>(a, mul, a);

@@ -39,6 +39,7 @@ public partial class ABRelu : Activation
     public override double Derivative(double x) => x < 0 ? A : B;
 
     /// <inheritdoc/>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public override void Dual(ReadOnlySpan<double> k11, ReadOnlySpan<double> k22, Span<double> k12, Span<double> ntk)
     {
         int n = k12.Length, e = 0;
@@ -90,6 +91,7 @@ public partial class ABRelu
     /// precomputed per row (<paramref name="sq1"/>, <paramref name="inv1"/> = 1/sq1 or 0) and per column:
     /// no division and one square root fewer per entry than <see cref="Dual"/>; same formula.
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     internal void DualRow(double sq1, double inv1, ReadOnlySpan<double> sq2, ReadOnlySpan<double> inv2, Span<double> k12, Span<double> ntk)
     {
         int n = k12.Length, e = 0;

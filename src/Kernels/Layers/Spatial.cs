@@ -38,6 +38,7 @@ internal readonly record struct Window2D(int Kh, int Kw, int Sh, int Sw, Padding
 internal static class SpatialOps
 {
     /// <summary>dst[o] = Σ_d src[in(o, d)] over the Kh×Kw taps (same tap on both sides: the diagonal of a conv).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void ConvDiagonal(ReadOnlySpan<double> src, int h, int w, Span<double> dst, Window2D win, int ho, int wo, int pt, int pl)
     {
         for (int oy = 0; oy < ho; oy++)
@@ -60,6 +61,7 @@ internal static class SpatialOps
     }
 
     /// <summary>dst[o1, o2] = Σ_d src[in(o1, d), in(o2, d)]: a convolution with weights shared by both positions.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void ConvFull(ReadOnlySpan<double> src, int h, int w, Span<double> dst, Window2D win, int ho, int wo, int pt, int pl)
     {
         int P = h * w, Po = ho * wo;
@@ -98,6 +100,7 @@ internal static class SpatialOps
     }
 
     /// <summary>Sum pooling of one H×W map: dst[o] = Σ_{a in window(o)} src[a].</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void Pool(ReadOnlySpan<double> src, int srcStride, int h, int w, Span<double> dst, int dstStride, Window2D win, int ho, int wo, int pt, int pl)
     {
         for (int oy = 0; oy < ho; oy++)
@@ -120,6 +123,7 @@ internal static class SpatialOps
     }
 
     /// <summary>dst[o1, o2] = Σ_{a ∈ win(o1), b ∈ win(o2)} src[a, b] (separable: columns then rows).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void PoolFull(ReadOnlySpan<double> src, int h, int w, Span<double> dst, Window2D win, int ho, int wo, int pt, int pl)
     {
         int P = h * w, Po = ho * wo;
