@@ -133,6 +133,24 @@ internal static class KernelOps
                     }
                 break;
             }
+            case SpatialMode.Full when act is ABRelu ab:
+            {
+                // Row (i, j, p) has one variance on the left and the diagonal of input j on the right.
+                var d1 = Diagonal(k.Cov1, n1, P, k.CovFull);
+                var d2 = Diagonal(k.Cov2, n2, P, k.CovFull);
+                var sq1 = d1.Select(v => Math.Sqrt(Math.Max(v, 0))).ToArray();
+                var sq2 = d2.Select(v => Math.Sqrt(Math.Max(v, 0))).ToArray();
+                var inv2 = sq2.Select(v => v > 0 ? 1 / v : 0).ToArray();
+                for (int i = 0; i < n1; i++)
+                    for (int j = 0; j < n2; j++)
+                        for (int p = 0; p < P; p++)
+                        {
+                            double s = sq1[i * P + p];
+                            int o = ((i * n2 + j) * P + p) * P;
+                            ab.DualRow(s, s > 0 ? 1 / s : 0, sq2.AsSpan(j * P, P), inv2.AsSpan(j * P, P), k.Nngp.AsSpan(o, P), ntk is null ? Span<double>.Empty : ntk.AsSpan(o, P));
+                        }
+                break;
+            }
             default:
             {
                 var d1 = Diagonal(k.Cov1, n1, P, k.CovFull);

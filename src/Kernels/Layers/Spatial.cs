@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 namespace NativeFree.Kernels.Layers;
 
 /// <summary>Padding of convolutions and pooling.</summary>
@@ -90,13 +91,24 @@ internal static class SpatialOps
                             int ix0 = lo * win.Sw + dx - pl;
                             var d = drow.Slice(o2y * wo + lo, hi - lo + 1);
                             if (win.Sw == 1)
-                                System.Numerics.Tensors.TensorPrimitives.Add(d, srow.Slice(i2y * w + ix0, hi - lo + 1), d);
+                                AddInPlace(d, srow.Slice(i2y * w + ix0, hi - lo + 1));
                             else
                                 for (int t = 0; t < d.Length; t++) d[t] += srow[i2y * w + ix0 + t * win.Sw];
                         }
                     }
                 }
             }
+    }
+
+    // Short rows (one image row, ~32 long) are too short to amortise a TensorPrimitives call: add inline.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static void AddInPlace(Span<double> d, ReadOnlySpan<double> s)
+    {
+        int i = 0;
+        if (System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            for (; i <= d.Length - 8; i += 8)
+                (System.Runtime.Intrinsics.Vector512.Create((ReadOnlySpan<double>)d.Slice(i, 8)) + System.Runtime.Intrinsics.Vector512.Create(s.Slice(i, 8))).CopyTo(d.Slice(i, 8));
+        for (; i < d.Length; i++) d[i] += s[i];
     }
 
     /// <summary>Sum pooling of one H×W map: dst[o] = Σ_{a in window(o)} src[a].</summary>
