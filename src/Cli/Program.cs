@@ -7,6 +7,8 @@ ICommand[] commands =
     new BenchCommand(),
     new ExplainCommand(),
     new SpGemmCommand(),
+    new KernelCommand(),
+    new PredictCommand(),
 ];
 
 return Cli.Run(args, commands, Console.Out, Console.Error);

@@ -13,6 +13,7 @@ public sealed class BenchCommand : ICommand
         new ElementwiseBench(),
         new NativeFree.Cli.Bench.MlpStepSuite(),
         new SpGemmBenchSuite(),
+        new KernelBench(),
     ];
 
     public string Name => "bench";

@@ -1,0 +1,117 @@
+using System.Diagnostics;
+using System.Globalization;
+using NativeFree.Kernels;
+using NativeFree.Kernels.Layers;
+using NativeFree.Tensors;
+
+namespace NativeFree.Cli.Commands;
+
+/// <summary>
+/// <c>nativefree bench kernel</c>: analytic ReLU NTK throughput (entry-layers/s, the unit of
+/// ../shared/anchors/ntk_numpy.py) and the 21-layer 3×3 ReLU CNN NTK in ms per entry (Flatten and GlobalAvgPool tops).
+/// </summary>
+public sealed class KernelBench : IBenchSuite
+{
+    public string Name => "kernel";
+    public string Summary => "infinite-width NTK: ReLU depth-10 entry-layers/s (vs numpy anchor), 21-layer CNN ms/entry";
+    public string Help =>
+        "nativefree bench kernel [--n N] [--depth L] [--cnn-entries E] [--size S] [--anchor PATH] [--json]\n" +
+        "ReLU NTK of depth L (default 10) on N×64 standard normal inputs (default N=4000), symmetric, float64;\n" +
+        "--anchor runs the NumPy anchor script (e.g. ../shared/anchors/ntk_numpy.py) right after and prints the ratio.\n" +
+        "Then the 21-layer conv3x3+relu CNN on S×S×3 inputs (default 32) with flatten and global_avg_pool tops, in ms per\n" +
+        "NTK entry over E symmetric entries (default 3; neural-tangents reports 0.12 ms and 112.9 ms on a CPU).";
+
+    internal static Serial ReluNet(int depth)
+    {
+        var layers = new List<ILayer> { Stax.Dense(1, 1.0, 0.0) };
+        for (int l = 0; l < depth; l++) { layers.Add(Stax.Relu()); layers.Add(Stax.Dense(1, 1.0, 0.0)); }
+        return Stax.Serial(layers.ToArray());
+    }
+
+    internal static Serial Cnn(bool globalPool, int depth = 21)
+    {
+        var layers = new List<ILayer>();
+        for (int l = 0; l < depth; l++) { layers.Add(Stax.Conv(1, 3, 3, wStd: Math.Sqrt(2), bStd: 0.0)); layers.Add(Stax.Relu()); }
+        layers.Add(globalPool ? Stax.GlobalAvgPool() : Stax.Flatten());
+        layers.Add(Stax.Dense(1, 1.0, 0.0));
+        return Stax.Serial(layers.ToArray());
+    }
+
+    /// <summary>Seconds for the ReLU NTK of depth L on N×64 inputs.</summary>
+    internal static double ReluSeconds(int n, int depth)
+    {
+        var x = new SeededNormalSampler(1).Normal(1, n, 64);
+        var net = ReluNet(depth);
+        KernelFunction.Compute(net, new SeededNormalSampler(2).Normal(1, 64, 64)); // JIT warm-up
+        var sw = Stopwatch.StartNew();
+        KernelFunction.Compute(net, x);
+        return sw.Elapsed.TotalSeconds;
+    }
+
+    /// <summary>Milliseconds per NTK entry of the 21-layer CNN (symmetric kernel over enough images for ≥ entries).</summary>
+    internal static (double Ms, int Entries) CnnMsPerEntry(bool globalPool, int size, int entries)
+    {
+        int images = 1;
+        while (images * (images + 1) / 2 < entries) images++;
+        var x = new SeededNormalSampler(3).Normal(1, images, size, size, 3);
+        var net = Cnn(globalPool);
+        KernelFunction.Compute(Cnn(globalPool, 2), new SeededNormalSampler(4).Normal(1, 1, 8, 8, 3)); // JIT warm-up
+        var sw = Stopwatch.StartNew();
+        KernelFunction.Compute(net, x, null, new KernelOptions { Kinds = KernelKinds.Ntk });
+        int computed = images * (images + 1) / 2;
+        return (sw.Elapsed.TotalMilliseconds / computed, computed);
+    }
+
+    public int Run(string[] args, TextWriter stdout)
+    {
+        var cli = new CliArgs(args, new HashSet<string> { "--json" });
+        int n = cli.GetInt("--n", 4000), depth = cli.GetInt("--depth", 10), entries = cli.GetInt("--cnn-entries", 3), size = cli.GetInt("--size", 32);
+        string? anchor = cli.Get("--anchor");
+        bool json = cli.Flag("--json");
+        cli.RejectUnknown();
+        if (n < 1 || depth < 1 || entries < 1 || size < 3) throw new CliException("--n, --depth, --cnn-entries must be ≥ 1 and --size ≥ 3");
+        var rows = new List<BenchRow>();
+        double s = ReluSeconds(n, depth);
+        // Symmetric: the anchor computes all N² entries, so count N²·L for both (same unit as the script).
+        double ours = (double)n * n * depth / s / 1e6;
+        rows.Add(Row($"relu-ntk L={depth} N={n} d=64", ours, "M entry-layers/s", $"{s * 1e3:F0} ms, float64, one triangle"));
+        if (anchor is not null) rows.Add(AnchorRow(anchor, n, ours));
+        foreach (bool gap in new[] { false, true })
+        {
+            var (ms, count) = CnnMsPerEntry(gap, size, entries);
+            rows.Add(Row($"cnn21-ntk {(gap ? "global_avg_pool" : "flatten")} {size}x{size}x3", ms, "ms/entry",
+                $"{count} entries; neural-tangents CPU: {(gap ? "112.9" : "0.12")} ms"));
+        }
+        foreach (var r in rows) stdout.WriteLine(json ? r.Json : $"{r.Name,-44} {r.Value,14:F3}  {r.Unit,-16} {r.Note}");
+        return 0;
+    }
+
+    private static BenchRow AnchorRow(string script, int n, double ours)
+    {
+        if (!File.Exists(script)) throw new CliException($"--anchor: {script} not found");
+        var psi = new ProcessStartInfo("/usr/bin/python3", [script]) { RedirectStandardOutput = true, UseShellExecute = false };
+        using var p = Process.Start(psi) ?? throw new CliException("could not start /usr/bin/python3");
+        string output = p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        // Lines look like "numpy relu NTK N=4000 d=64 L=10: 3500 ms  (46 M entry-layers/s)"; take the N=n line, else the last.
+        var line = output.Split('\n').Where(l => l.Contains("entry-layers/s")).OrderByDescending(l => l.Contains($"N={n} ")).FirstOrDefault()
+            ?? throw new CliException($"anchor printed no entry-layers/s line:\n{output}");
+        int open = line.LastIndexOf('('), sp = line.IndexOf(' ', open);
+        double numpy = double.Parse(line[(open + 1)..sp], CultureInfo.InvariantCulture);
+        return Row("relu-ntk numpy anchor", numpy, "M entry-layers/s", $"ours/numpy = {ours / numpy:F1}× ({line.Trim()})");
+    }
+
+    private static BenchRow Row(string name, double value, string unit, string note)
+        => new(name, value, unit, note, string.Create(CultureInfo.InvariantCulture,
+            $"{{\"suite\": \"kernel\", \"name\": \"{name}\", \"value\": {value:G6}, \"unit\": \"{unit}\", \"note\": {KernelCommand.JsonString(note)}}}"));
+
+    public IEnumerable<BenchRow> Quick()
+    {
+        double s = ReluSeconds(1000, 10);
+        yield return Row("relu-ntk L=10 N=1000 d=64", 1000.0 * 1000 * 10 / s / 1e6, "M entry-layers/s", $"{s * 1e3:F0} ms");
+        var (msF, cF) = CnnMsPerEntry(false, 32, 6);
+        yield return Row("cnn21-ntk flatten 32x32x3", msF, "ms/entry", $"{cF} entries; neural-tangents CPU 0.12 ms");
+        var (msG, cG) = CnnMsPerEntry(true, 16, 1);
+        yield return Row("cnn21-ntk global_avg_pool 16x16x3", msG, "ms/entry", $"{cG} entry (32x32: bench kernel)");
+    }
+}

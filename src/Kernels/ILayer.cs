@@ -1,0 +1,182 @@
+using System.Numerics;
+using NativeFree.Tensors;
+
+namespace NativeFree.Kernels;
+
+/// <summary>
+/// One layer of a network description. Like a neural-tangents stax layer it gives three things from
+/// one object: parameter initialisation, the finite forward pass, and the infinite-width kernel transform.
+/// </summary>
+public interface ILayer
+{
+    /// <summary>A short readable name, e.g. <c>dense(512, w_std=1.5)</c>.</summary>
+    string Name { get; }
+
+    /// <summary>
+    /// The output shape for an input shape, checking everything the kernel transform and the forward
+    /// pass will rely on (feature sizes, spatial sizes). Throws <see cref="ArgumentException"/> naming the layer.
+    /// </summary>
+    FeatureShape OutputShape(FeatureShape input);
+
+    /// <summary>Static analysis used to pick the kernel's storage (see <see cref="LayerAnalysis"/>).</summary>
+    void Analyze(LayerAnalysis state);
+
+    /// <summary>Samples the parameters of a finite network for inputs of shape <paramref name="input"/>.</summary>
+    Parameters Init(FeatureShape input, INormalSampler sampler);
+
+    /// <summary>Forward pass of the finite network on a batch [N, …spatial, C].</summary>
+    /// <param name="parameters">From <see cref="Init"/>.</param>
+    /// <param name="x">The batch.</param>
+    /// <param name="sampler">Randomness for stochastic layers (Dropout in training mode); may be null otherwise.</param>
+    Tensor<double> Apply(Parameters parameters, Tensor<double> x, INormalSampler? sampler = null);
+
+    /// <summary>The infinite-width kernel transform: updates <paramref name="k"/> (or returns a new kernel).</summary>
+    Kernel Transform(Kernel k);
+}
+
+/// <summary>
+/// Parameters of a finite network: the tensors of one layer, and the parameters of sub-layers for
+/// combinators (Serial, parallel branches). Kept as plain tensors so that Autograd can wrap them later.
+/// </summary>
+public sealed class Parameters
+{
+    /// <summary>No parameters.</summary>
+    public static readonly Parameters Empty = new([], []);
+
+    /// <summary>This layer's own tensors (e.g. W then b).</summary>
+    public Tensor<double>[] Tensors { get; }
+
+    /// <summary>Sub-layers' parameters, in order.</summary>
+    public Parameters[] Children { get; }
+
+    /// <summary>Creates a parameter node.</summary>
+    public Parameters(Tensor<double>[] tensors, Parameters[] children) { Tensors = tensors; Children = children; }
+
+    /// <summary>Every tensor, depth first (the flat list an optimiser sees).</summary>
+    public IEnumerable<Tensor<double>> All() => Tensors.Concat(Children.SelectMany(c => c.All()));
+}
+
+/// <summary>
+/// What a walk over the layers learns before any kernel is computed: whether the full spatial
+/// covariance is needed (AvgPool, GlobalAvgPool), and whether the full self-covariances must be kept
+/// (a pooling layer followed by a layer that reads variances).
+/// </summary>
+public sealed class LayerAnalysis
+{
+    /// <summary>Some layer mixes positions (needs Σ(p,q) for p ≠ q).</summary>
+    public bool NeedsFullSpatial { get; set; }
+    /// <summary>A position-mixing layer has been seen on this path.</summary>
+    public bool SeenMixing { get; set; }
+    /// <summary>Some layer reads variances after positions were mixed, so self-covariances must be full.</summary>
+    public bool NeedsFullCov { get; set; }
+
+    /// <summary>
+    /// Whether the current values are jointly Gaussian over the random weights: false for raw inputs
+    /// (deterministic) and after a nonlinearity; true after Dense/Conv.
+    /// </summary>
+    public bool Gaussian { get; set; }
+
+    /// <summary>Marks a layer that mixes spatial positions.</summary>
+    public void Mixing() { NeedsFullSpatial = true; SeenMixing = true; }
+
+    /// <summary>Marks a layer that reads the self-variances.</summary>
+    public void ReadsVariance() { if (SeenMixing) NeedsFullCov = true; }
+
+    /// <summary>A copy for a branch.</summary>
+    public LayerAnalysis Copy() => new() { NeedsFullSpatial = NeedsFullSpatial, SeenMixing = SeenMixing, NeedsFullCov = NeedsFullCov, Gaussian = Gaussian };
+
+    /// <summary>Merges a branch's findings.</summary>
+    public void Merge(LayerAnalysis b) { NeedsFullSpatial |= b.NeedsFullSpatial; SeenMixing |= b.SeenMixing; NeedsFullCov |= b.NeedsFullCov; }
+}
+
+/// <summary>
+/// Standard normal samples for parameter initialisation. Kept as one small interface so the library's
+/// counter-based generator can replace the default System.Random one without touching the layers.
+/// </summary>
+public interface INormalSampler
+{
+    /// <summary>Fills <paramref name="destination"/> with independent N(0, 1) samples.</summary>
+    void FillNormal(Span<double> destination);
+}
+
+/// <summary>
+/// N(0,1) samples by the polar Box–Muller method over SplitMix64 counter hashing (reproducible per seed,
+/// fast, and independent of System.Random's implementation). Not cryptographic.
+/// </summary>
+public sealed class SeededNormalSampler : INormalSampler
+{
+    private ulong _counter;
+    private readonly ulong _key;
+
+    /// <summary>Creates a sampler with a fixed seed.</summary>
+    public SeededNormalSampler(int seed) { _key = Mix((ulong)(uint)seed * 0x9E3779B97F4A7C15UL + 0xD1B54A32D192ED03UL); }
+
+    private static ulong Mix(ulong z)
+    {
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        return z ^ (z >> 31);
+    }
+
+    // Uniform in [−1, 1) from the top 53 bits of the hashed counter.
+    private double NextSigned() => (Mix(_key + 0x9E3779B97F4A7C15UL * ++_counter) >> 11) * (2.0 / (1UL << 53)) - 1.0;
+
+    /// <inheritdoc/>
+    public void FillNormal(Span<double> destination)
+    {
+        // Marsaglia's polar form of Box–Muller: two normals per accepted point, no sin/cos.
+        for (int i = 0; i < destination.Length; i += 2)
+        {
+            double u, v, s;
+            do
+            {
+                u = NextSigned();
+                v = NextSigned();
+                s = u * u + v * v;
+            } while (s >= 1 || s == 0);
+            double f = Math.Sqrt(-2.0 * Math.Log(s) / s);
+            destination[i] = u * f;
+            if (i + 1 < destination.Length) destination[i + 1] = v * f;
+        }
+    }
+
+    /// <summary>Draws a new tensor of N(0, scale²) samples.</summary>
+    public Tensor<double> Normal(double scale, params int[] shape)
+    {
+        var t = Tensor.Zeros<double>(shape);
+        var s = t.AsSpan();
+        FillNormal(s);
+        if (scale != 1) for (int i = 0; i < s.Length; i++) s[i] *= scale;
+        return t;
+    }
+}
+
+/// <summary>Helpers shared by layers.</summary>
+internal static class LayerUtil
+{
+    public static Tensor<double> Normal(INormalSampler sampler, double scale, params int[] shape)
+    {
+        var t = Tensor.Zeros<double>(shape);
+        var s = t.AsSpan();
+        sampler.FillNormal(s);
+        if (scale != 1) for (int i = 0; i < s.Length; i++) s[i] *= scale;
+        return t;
+    }
+
+    public static Tensor<double> Map(Tensor<double> x, Func<double, double> f)
+    {
+        var src = x.IsContiguous ? x : x.Contiguous();
+        var y = Tensor.Zeros<double>(src.ShapeArray);
+        var a = src.AsSpan(); var b = y.AsSpan();
+        for (int i = 0; i < a.Length; i++) b[i] = f(a[i]);
+        return y;
+    }
+
+    public static FeatureShape CheckInput(string layer, FeatureShape expected, Tensor<double> x)
+    {
+        var got = FeatureShape.FromBatchShape(x.Shape);
+        if (!got.Spatial.SequenceEqual(expected.Spatial) || got.Channels != expected.Channels)
+            throw new ArgumentException($"{layer}: input of shape {got} where {expected} was expected.", nameof(x));
+        return got;
+    }
+}

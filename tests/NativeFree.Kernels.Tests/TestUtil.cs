@@ -1,0 +1,50 @@
+using NativeFree.Kernels;
+using NativeFree.Tensors;
+
+namespace NativeFree.Kernels.Tests;
+
+internal static class TestUtil
+{
+    public static Tensor<double> RandomInputs(int seed, params int[] shape)
+    {
+        var s = new SeededNormalSampler(seed);
+        return s.Normal(1.0, shape);
+    }
+
+    public static double RelFrobenius(double[] a, double[] b)
+    {
+        double num = 0, den = 0;
+        for (int i = 0; i < a.Length; i++) { num += (a[i] - b[i]) * (a[i] - b[i]); den += b[i] * b[i]; }
+        return Math.Sqrt(num / Math.Max(den, 1e-300));
+    }
+
+    /// <summary>Monte-Carlo NNGP of the finite network: mean over samples and output channels of f(x1)·f(x2).</summary>
+    public static double[] MonteCarloNngp(ILayer net, Tensor<double> x1, Tensor<double> x2, int samples, int seed)
+    {
+        int n1 = x1.Dim(0), n2 = x2.Dim(0);
+        var acc = new double[n1 * n2];
+        var shape = FeatureShape.FromBatchShape(x1.Shape);
+        for (int s = 0; s < samples; s++)
+        {
+            var sampler = new SeededNormalSampler(seed + 7919 * s);
+            var p = net.Init(shape, sampler);
+            // One forward pass over both sets.
+            var both = Tensor.Zeros<double>([n1 + n2, .. x1.ShapeArray[1..]]);
+            var bs = both.AsSpan();
+            x1.ToArray().CopyTo(bs);
+            x2.ToArray().CopyTo(bs.Slice(x1.Length));
+            var y = net.Apply(p, both).ToArray();
+            var y1 = y.AsSpan(0, y.Length * n1 / (n1 + n2)).ToArray();
+            var y2 = y.AsSpan(y1.Length).ToArray();
+            int c = y1.Length / n1;
+            for (int i = 0; i < n1; i++)
+                for (int j = 0; j < n2; j++)
+                {
+                    double d = 0;
+                    for (int k = 0; k < c; k++) d += y1[i * c + k] * y2[j * c + k];
+                    acc[i * n2 + j] += d / c / samples;
+                }
+        }
+        return acc;
+    }
+}
