@@ -69,7 +69,7 @@ internal static class Engine<T> where T : unmanaged, IFloatingPointIeee754<T>
                     if (g is null) continue;
                     leaf.Pending = null;
                     if (result is not null) Capture(leaf, g, wanted!, result);
-                    else leaf.Grad = leaf.Grad is null ? g : leaf.Grad + g;
+                    else leaf.AccumulateGrad(g, createGraph);
                 }
             }
         }
@@ -173,7 +173,17 @@ internal static class Engine<T> where T : unmanaged, IFloatingPointIeee754<T>
             throw new InvalidOperationException(
                 $"The derivative rule of op '{node.Op.Name}' returned a gradient of shape {ShapeUtil.Format(g.Shape)} for input {i} of shape {ShapeUtil.Format(target)}. "
                 + $"A backward must return, for each input, a gradient of that input's shape (or of a shape it broadcasts to); fix the Backward of '{node.Op.Name}' to return shape {ShapeUtil.Format(target)}.");
-        return g.SumTo(target);
+        if (GradMode.IsEnabled) return g.SumTo(target);
+        // Plain backward: one reduction straight into a (pooled) buffer, no recorded ops.
+        int lead = g.Rank - target.Length;
+        int count = 0;
+        Span<int> axes = stackalloc int[g.Rank];
+        for (int d = 0; d < g.Rank; d++)
+            if (d < lead || (target[d - lead] == 1 && g.Shape[d] != 1)) axes[count++] = d;
+        var kept = g.Value.ShapeArray;
+        for (int c = 0; c < count; c++) kept[axes[c]] = 1;
+        var summed = Tensor.Sum(g.Value, axes[..count].ToArray(), keepDim: true, GraphScope.NewBuffer<T>(kept));
+        return Var<T>.Plain(summed.Reshape(target));
     }
 
     private static void Capture(Var<T> v, Var<T> g, IReadOnlyList<Var<T>> wanted, Var<T>?[] result)

@@ -13,7 +13,8 @@ public sealed partial class Var<T>
     // ---------------------------------------------------------------- binary primitives
 
     /// <summary>a + b (broadcast).</summary>
-    public static Var<T> operator +(Var<T> a, Var<T> b) => Record(OpRegistry.Add, Tensor.Add(a.Value, b.Value), AddRule, null, a, b);
+    public static Var<T> operator +(Var<T> a, Var<T> b)
+        => Record(OpRegistry.Add, Tensor.Add(a.Value, b.Value, GraphScope.NewBuffer<T>(ShapeUtil.Broadcast(a.Shape, b.Shape))), AddRule, null, a, b);
     private static readonly BackwardRule<T> AddRule = static (n, g) => [g, g];
 
     /// <summary>a · b elementwise (broadcast).</summary>
@@ -117,8 +118,28 @@ public sealed partial class Var<T>
     private static readonly BackwardRule<T> SigmoidRule = static (n, g) => [g * n.Output * (T.One - n.Output)];
 
     /// <summary>max(x, 0) (gradient 0 at 0).</summary>
-    public Var<T> Relu() => Record(OpRegistry.Relu, Tensor.Relu(Value), ReluRule, null, this);
-    private static readonly BackwardRule<T> ReluRule = static (n, g) => [g * Mask(Tensor.Greater(n.Input(0).Value, Tensor.Scalar(T.Zero)))];
+    public Var<T> Relu() => Record(OpRegistry.Relu, Tensor.Relu(Value, GraphScope.NewBuffer<T>(Value.ShapeArray)), ReluRule, null, this);
+    // Recording (createGraph): the mask product, differentiable again. Plain backward: one fused pass, g where y > 0.
+    private static readonly BackwardRule<T> ReluRule = static (n, g) =>
+        GradMode.IsEnabled || !g.Value.IsContiguous || !n.Output.Value.IsContiguous
+            ? [g * Mask(Tensor.Greater(n.Input(0).Value, Tensor.Scalar(T.Zero)))]
+            : [Plain(ReluBackward(g.Value, n.Output.Value))];
+
+    private static Tensor<T> ReluBackward(Tensor<T> g, Tensor<T> y)
+    {
+        var dst = GraphScope.NewBuffer<T>(y.ShapeArray);
+        ReadOnlySpan<T> gs = g.AsSpan(), ys = y.AsSpan();
+        var ds = dst.AsSpan();
+        int i = 0;
+        if (System.Numerics.Vector.IsHardwareAccelerated)
+            for (; i <= ds.Length - System.Numerics.Vector<T>.Count; i += System.Numerics.Vector<T>.Count)
+            {
+                var positive = System.Numerics.Vector.GreaterThan(new System.Numerics.Vector<T>(ys[i..]), System.Numerics.Vector<T>.Zero);
+                System.Numerics.Vector.ConditionalSelect(positive, new System.Numerics.Vector<T>(gs[i..]), System.Numerics.Vector<T>.Zero).CopyTo(ds[i..]);
+            }
+        for (; i < ds.Length; i++) ds[i] = ys[i] > T.Zero ? gs[i] : T.Zero;
+        return dst;
+    }
 
     /// <summary>GELU, erf form: x·Φ(x).</summary>
     public Var<T> Gelu() => Record(OpRegistry.Gelu, Tensor.Gelu(Value), GeluRule, null, this);

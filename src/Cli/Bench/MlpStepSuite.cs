@@ -20,16 +20,28 @@ public sealed class MlpStepSuite : IBenchSuite
     public string Name => "mlp-step";
     public string Summary => "training step (forward, cross-entropy, backward, SGD) of ReLU MLPs";
     public string Help =>
-        "usage: nativefree bench mlp-step [--json]\n" +
+        "usage: nativefree bench mlp-step [--json] [--breakdown]\n" +
         "Shapes: batch 1 4-8-1, batch 64 64-128-128-10, batch 128 784-1024-1024-10 (float32).\n" +
         "Reports us/step (best of 3 rounds), recorded ops per step, ns per recorded op (batch-1 row: pure overhead)\n" +
-        "and bytes allocated per step on the calling thread. Peer: shared/anchors/mlp_torch.py --opt sgd.";
+        "and bytes allocated per step on the calling thread. Peer: shared/anchors/mlp_torch.py --opt sgd.\n" +
+        "--breakdown: microseconds of forward+loss, backward and SGD update separately.";
 
     public int Run(string[] args, TextWriter stdout)
     {
-        var cli = new CliArgs(args, new HashSet<string> { "--json" });
+        var cli = new CliArgs(args, new HashSet<string> { "--json", "--breakdown" });
         bool json = cli.Flag("--json");
+        bool breakdown = cli.Flag("--breakdown");
         cli.RejectUnknown();
+        if (breakdown)
+        {
+            stdout.WriteLine($"{"shape",-36} {"forward us",12} {"backward us",12} {"update us",12}");
+            foreach (var (batch, dims) in Shapes)
+            {
+                var (f, b, u) = Breakdown(batch, dims);
+                stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{$"mlp-step B={batch} {string.Join("-", dims)}",-36} {f,12:F1} {b,12:F1} {u,12:F1}"));
+            }
+            return 0;
+        }
         var rows = Quick().ToList();
         if (json) foreach (var r in rows) stdout.WriteLine(r.Json);
         else
@@ -75,6 +87,20 @@ public sealed class MlpStepSuite : IBenchSuite
         double grad = Best(() => NativeFree.Autograd.Autodiff.ValueAndGrad(mlp.LossOf, xs));
         double hvp = Best(() => NativeFree.Autograd.Autodiff.Hvp(mlp.LossOf, xs, vs));
         return hvp / grad;
+    }
+
+    /// <summary>Mean microseconds of forward+loss, backward and update over ≈0.3 s of steps, after a warm-up.</summary>
+    public static (double Forward, double Backward, double Update) Breakdown(int batch, int[] dims)
+    {
+        var mlp = new MlpStep(batch, dims);
+        var ticks = new long[3];
+        for (int i = 0; i < 5; i++) mlp.StepTimed(ticks);
+        Array.Clear(ticks);
+        var sw = Stopwatch.StartNew();
+        int steps = 0;
+        while (steps < 3 || (sw.Elapsed.TotalSeconds < 0.3 && steps < 100000)) { mlp.StepTimed(ticks); steps++; }
+        double us = 1e6 / Stopwatch.Frequency / steps;
+        return (ticks[0] * us, ticks[1] * us, ticks[2] * us);
     }
 
     /// <summary>One shape's figures.</summary>
