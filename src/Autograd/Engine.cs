@@ -174,6 +174,7 @@ internal static class Engine<T> where T : unmanaged, IFloatingPointIeee754<T>
                 $"The derivative rule of op '{node.Op.Name}' returned a gradient of shape {ShapeUtil.Format(g.Shape)} for input {i} of shape {ShapeUtil.Format(target)}. "
                 + $"A backward must return, for each input, a gradient of that input's shape (or of a shape it broadcasts to); fix the Backward of '{node.Op.Name}' to return shape {ShapeUtil.Format(target)}.");
         if (GradMode.IsEnabled) return g.SumTo(target);
+        if (g.Rank == 2 && g.Shape[0] > 0 && target.Length == 1 && target[0] == g.Shape[1] && g.Value.IsContiguous) return Var<T>.Plain(SumRows(g.Value));
         // Plain backward: one reduction straight into a (pooled) buffer, no recorded ops.
         int lead = g.Rank - target.Length;
         int count = 0;
@@ -184,6 +185,18 @@ internal static class Engine<T> where T : unmanaged, IFloatingPointIeee754<T>
         for (int c = 0; c < count; c++) kept[axes[c]] = 1;
         var summed = Tensor.Sum(g.Value, axes[..count].ToArray(), keepDim: true, GraphScope.NewBuffer<T>(kept));
         return Var<T>.Plain(summed.Reshape(target));
+    }
+
+    // The bias gradient of a linear layer: the rows of g [m, n] summed into [n].
+    private static Tensor<T> SumRows(Tensor<T> g)
+    {
+        int m = g.Shape[0], n = g.Shape[1];
+        var dst = GraphScope.NewBuffer<T>([n]);
+        ReadOnlySpan<T> gs = g.AsSpan();
+        var ds = dst.AsSpan();
+        gs[..n].CopyTo(ds);
+        for (int i = 1; i < m; i++) System.Numerics.Tensors.TensorPrimitives.Add(ds, gs.Slice(i * n, n), ds);
+        return dst;
     }
 
     private static void Capture(Var<T> v, Var<T> g, IReadOnlyList<Var<T>> wanted, Var<T>?[] result)

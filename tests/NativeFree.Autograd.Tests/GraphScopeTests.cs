@@ -111,6 +111,19 @@ public class GraphScopeTests
     }
 
     [Fact]
+    public void Bias_add_and_its_gradient_match_the_broadcasting_engine_and_row_sums()
+    {
+        var r = new Random(8);
+        var x = Var<double>.Parameter(Rand(r, 3, 4));
+        var b = Var<double>.Parameter(Rand(r, 4));
+        var w = Rand(r, 3, 4);
+        var y = x + b;
+        Assert.Equal(Tensor.Add(x.Value, b.Value).ToArray(), y.Value.ToArray());
+        (y * w).Sum().Backward();
+        for (int j = 0; j < 4; j++) Assert.Equal(w[0, j] + w[1, j] + w[2, j], b.Grad!.Value[j], 12);
+    }
+
+    [Fact]
     public void Disposing_an_outer_scope_before_the_inner_one_throws()
     {
         var outer = new GraphScope();

@@ -14,7 +14,22 @@ public sealed partial class Var<T>
 
     /// <summary>a + b (broadcast).</summary>
     public static Var<T> operator +(Var<T> a, Var<T> b)
-        => Record(OpRegistry.Add, Tensor.Add(a.Value, b.Value, GraphScope.NewBuffer<T>(ShapeUtil.Broadcast(a.Shape, b.Shape))), AddRule, null, a, b);
+        => Record(OpRegistry.Add, IsRowBroadcast(a.Value, b.Value) ? AddRow(a.Value, b.Value)
+            : Tensor.Add(a.Value, b.Value, GraphScope.NewBuffer<T>(ShapeUtil.Broadcast(a.Shape, b.Shape))), AddRule, null, a, b);
+
+    // The bias add of a linear layer: a matrix [m, n] plus a vector [n] added to every row.
+    private static bool IsRowBroadcast(Tensor<T> a, Tensor<T> b)
+        => a.Rank == 2 && b.Rank == 1 && a.IsContiguous && b.IsContiguous && a.Shape[1] == b.Shape[0];
+
+    private static Tensor<T> AddRow(Tensor<T> a, Tensor<T> b)
+    {
+        int m = a.Shape[0], n = a.Shape[1];
+        var dst = GraphScope.NewBuffer<T>([m, n]);
+        ReadOnlySpan<T> xs = a.AsSpan(), row = b.AsSpan();
+        var ds = dst.AsSpan();
+        for (int i = 0; i < m; i++) System.Numerics.Tensors.TensorPrimitives.Add(xs.Slice(i * n, n), row, ds.Slice(i * n, n));
+        return dst;
+    }
     private static readonly BackwardRule<T> AddRule = static (n, g) => [g, g];
 
     /// <summary>a · b elementwise (broadcast).</summary>
