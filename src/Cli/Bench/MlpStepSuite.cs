@@ -40,6 +40,10 @@ public sealed class MlpStepSuite : IBenchSuite
                 var (f, b, u) = Breakdown(batch, dims);
                 stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{$"mlp-step B={batch} {string.Join("-", dims)}",-36} {f,12:F1} {b,12:F1} {u,12:F1}"));
             }
+            var (hf, hb1, hd, hb2) = HvpBreakdown(64, [64, 128, 128, 10]);
+            stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"hvp B=64 64-128-128-10: forward {hf:F1} us, backward with createGraph {hb1:F1} us, dot {hd:F1} us, second backward {hb2:F1} us"));
+            stdout.WriteLine("second backward by op (best pass of 30): " + ByOp);
             return 0;
         }
         var rows = Quick().ToList();
@@ -117,6 +121,60 @@ public sealed class MlpStepSuite : IBenchSuite
         while (steps < 3 || (sw.Elapsed.TotalSeconds < 0.3 && steps < 100000)) { mlp.StepTimed(ticks); steps++; }
         double us = 1e6 / Stopwatch.Frequency / steps;
         return (ticks[0] * us, ticks[1] * us, ticks[2] * us);
+    }
+
+    /// <summary>Best-of microseconds of the four phases of a Pearlmutter Hvp on the MLP (in a GraphScope).</summary>
+    public static (double Forward, double Backward1, double Dot, double Backward2) HvpBreakdown(int batch, int[] dims)
+    {
+        var mlp = new MlpStep(batch, dims);
+        var xs = mlp.Parameters.Select(p => p.Value).ToArray();
+        var vs = xs.Select(x => NativeFree.Tensors.Tensor.Ones<float>(x.ShapeArray)).ToArray();
+        var best = new double[4] { double.MaxValue, double.MaxValue, double.MaxValue, double.MaxValue };
+        var observer = new TimeByOp();
+        for (int rep = 0; rep < 30; rep++)
+        {
+            using var scope = new NativeFree.Autograd.GraphScope();
+            long t0 = Stopwatch.GetTimestamp();
+            var leaves = xs.Select(x => NativeFree.Autograd.Var<float>.Parameter(x)).ToArray();
+            var y = mlp.LossOf(leaves);
+            long t1 = Stopwatch.GetTimestamp();
+            var grads = NativeFree.Autograd.Autodiff.Gradients(y, leaves, createGraph: true);
+            long t2 = Stopwatch.GetTimestamp();
+            NativeFree.Autograd.Var<float>? dot = null;
+            for (int i = 0; i < grads.Length; i++) { var term = (grads[i]! * vs[i]).Sum(); dot = dot is null ? term : dot + term; }
+            long t3 = Stopwatch.GetTimestamp();
+            observer.Last = Stopwatch.GetTimestamp();
+            NativeFree.Autograd.Autodiff.Gradients(dot!, leaves, observer: observer);
+            long t4 = Stopwatch.GetTimestamp();
+            observer.EndPass();
+            long[] t = [t0, t1, t2, t3, t4];
+            for (int k = 0; k < 4; k++) best[k] = Math.Min(best[k], (t[k + 1] - t[k]) * 1e6 / Stopwatch.Frequency);
+        }
+        ByOp = string.Join(", ", observer.Best.OrderByDescending(kv => kv.Value).Take(8)
+            .Select(kv => string.Create(CultureInfo.InvariantCulture, $"{kv.Key} {kv.Value * 1e6 / Stopwatch.Frequency:F1}us")));
+        return (best[0], best[1], best[2], best[3]);
+    }
+
+    /// <summary>Time of the second backward of the last <see cref="HvpBreakdown"/> by op (best pass per op, rough).</summary>
+    public static string ByOp { get; private set; } = "";
+
+    // Charges the time between consecutive nodes of a backward pass to the op of the later one.
+    private sealed class TimeByOp : NativeFree.Autograd.IBackwardObserver<float>
+    {
+        public long Last;
+        public readonly Dictionary<string, long> Ticks = new();
+        public readonly Dictionary<string, long> Best = new();
+        public void EndPass()
+        {
+            foreach (var (op, t) in Ticks) Best[op] = Math.Min(Best.GetValueOrDefault(op, long.MaxValue), t);
+            Ticks.Clear();
+        }
+        public void OnNode(NativeFree.Autograd.Node<float> node, NativeFree.Autograd.Var<float> gradOutput, IReadOnlyList<NativeFree.Autograd.Var<float>?> inputGrads)
+        {
+            long now = Stopwatch.GetTimestamp();
+            Ticks[node.Op.Name] = Ticks.GetValueOrDefault(node.Op.Name) + now - Last;
+            Last = now;
+        }
     }
 
     /// <summary>One shape's figures.</summary>
