@@ -17,7 +17,9 @@ public interface IBackwardObserver<T> where T : unmanaged, IFloatingPointIeee754
 ///    node's rule, each returned gradient is summed back to its input's shape (undoing
 ///    broadcasting — rules never do this) and added to what that input has received so far;
 /// 3. leaves add what they received into <see cref="Var{T}.Grad"/> (or it is returned, for the functional API).
-/// Without createGraph the rules run with recording off, so gradients are plain values.
+/// Without createGraph the rules run with recording off, so gradients are plain values; the hot
+/// rules (matmul, relu, cross-entropy, and the engine's own bias-gradient row sum) then take a fused
+/// tensor path instead of composing var ops, and write into <see cref="GraphScope"/> buffers when one is open.
 /// Passes over graphs that share vars must not run concurrently on different threads (the
 /// per-var scratch fields are not synchronised); independent graphs may.
 /// </summary>

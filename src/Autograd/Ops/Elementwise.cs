@@ -33,7 +33,8 @@ public sealed partial class Var<T>
     private static readonly BackwardRule<T> AddRule = static (n, g) => [g, g];
 
     /// <summary>a · b elementwise (broadcast).</summary>
-    public static Var<T> operator *(Var<T> a, Var<T> b) => Record(OpRegistry.Mul, Tensor.Mul(a.Value, b.Value), MulRule, null, a, b);
+    public static Var<T> operator *(Var<T> a, Var<T> b)
+        => Record(OpRegistry.Mul, Tensor.Mul(a.Value, b.Value, GraphScope.NewBuffer<T>(ShapeUtil.Broadcast(a.Shape, b.Shape))), MulRule, null, a, b);
     private static readonly BackwardRule<T> MulRule = static (n, g) =>
         [n.NeedsGrad(0) ? g * n.Input(1) : null, n.NeedsGrad(1) ? g * n.Input(0) : null];
 
@@ -97,11 +98,11 @@ public sealed partial class Var<T>
     // ---------------------------------------------------------------- unary primitives
 
     /// <summary>−x.</summary>
-    public static Var<T> operator -(Var<T> x) => Record(OpRegistry.Neg, Tensor.Neg(x.Value), NegRule, null, x);
+    public static Var<T> operator -(Var<T> x) => Record(OpRegistry.Neg, Tensor.Neg(x.Value, GraphScope.NewBuffer<T>(x.Value.ShapeArray)), NegRule, null, x);
     private static readonly BackwardRule<T> NegRule = static (n, g) => [-g];
 
     /// <summary>eˣ.</summary>
-    public Var<T> Exp() => Record(OpRegistry.Exp, Tensor.Exp(Value), ExpRule, null, this);
+    public Var<T> Exp() => Record(OpRegistry.Exp, Tensor.Exp(Value, GraphScope.NewBuffer<T>(Value.ShapeArray)), ExpRule, null, this);
     private static readonly BackwardRule<T> ExpRule = static (n, g) => [g * n.Output];
 
     /// <summary>ln x.</summary>
@@ -137,7 +138,7 @@ public sealed partial class Var<T>
     // Recording (createGraph): the mask product, differentiable again. Plain backward: one fused pass, g where y > 0.
     private static readonly BackwardRule<T> ReluRule = static (n, g) =>
         GradMode.IsEnabled || !g.Value.IsContiguous || !n.Output.Value.IsContiguous
-            ? [g * Mask(Tensor.Greater(n.Input(0).Value, Tensor.Scalar(T.Zero)))]
+            ? [g * Mask(Tensor.Greater(n.Input(0).Value, Tensor.Scalar(T.Zero), GraphScope.NewBuffer<T>(n.Input(0).Value.ShapeArray)))]
             : [Plain(ReluBackward(g.Value, n.Output.Value))];
 
     private static Tensor<T> ReluBackward(Tensor<T> g, Tensor<T> y)
