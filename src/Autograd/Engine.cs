@@ -17,7 +17,9 @@ public interface IBackwardObserver<T> where T : unmanaged, IFloatingPointIeee754
 ///    node's rule, each returned gradient is summed back to its input's shape (undoing
 ///    broadcasting — rules never do this) and added to what that input has received so far;
 /// 3. leaves add what they received into <see cref="Var{T}.Grad"/> (or it is returned, for the functional API).
-/// Without createGraph the rules run with recording off, so gradients are plain values.
+/// Without createGraph the rules run with recording off, so gradients are plain values; the hot
+/// rules (matmul, relu, cross-entropy, and the engine's own bias-gradient row sum) then take a fused
+/// tensor path instead of composing var ops, and write into <see cref="GraphScope"/> buffers when one is open.
 /// Passes over graphs that share vars must not run concurrently on different threads (the
 /// per-var scratch fields are not synchronised); independent graphs may.
 /// </summary>
@@ -69,7 +71,7 @@ internal static class Engine<T> where T : unmanaged, IFloatingPointIeee754<T>
                     if (g is null) continue;
                     leaf.Pending = null;
                     if (result is not null) Capture(leaf, g, wanted!, result);
-                    else leaf.Grad = leaf.Grad is null ? g : leaf.Grad + g;
+                    else leaf.AccumulateGrad(g, createGraph);
                 }
             }
         }
@@ -173,7 +175,30 @@ internal static class Engine<T> where T : unmanaged, IFloatingPointIeee754<T>
             throw new InvalidOperationException(
                 $"The derivative rule of op '{node.Op.Name}' returned a gradient of shape {ShapeUtil.Format(g.Shape)} for input {i} of shape {ShapeUtil.Format(target)}. "
                 + $"A backward must return, for each input, a gradient of that input's shape (or of a shape it broadcasts to); fix the Backward of '{node.Op.Name}' to return shape {ShapeUtil.Format(target)}.");
-        return g.SumTo(target);
+        if (GradMode.IsEnabled) return g.SumTo(target);
+        if (g.Rank == 2 && g.Shape[0] > 0 && target.Length == 1 && target[0] == g.Shape[1] && g.Value.IsContiguous) return Var<T>.Plain(SumRows(g.Value));
+        // Plain backward: one reduction straight into a (pooled) buffer, no recorded ops.
+        int lead = g.Rank - target.Length;
+        int count = 0;
+        Span<int> axes = stackalloc int[g.Rank];
+        for (int d = 0; d < g.Rank; d++)
+            if (d < lead || (target[d - lead] == 1 && g.Shape[d] != 1)) axes[count++] = d;
+        var kept = g.Value.ShapeArray;
+        for (int c = 0; c < count; c++) kept[axes[c]] = 1;
+        var summed = Tensor.Sum(g.Value, axes[..count].ToArray(), keepDim: true, GraphScope.NewBuffer<T>(kept));
+        return Var<T>.Plain(summed.Reshape(target));
+    }
+
+    // The bias gradient of a linear layer: the rows of g [m, n] summed into [n].
+    private static Tensor<T> SumRows(Tensor<T> g)
+    {
+        int m = g.Shape[0], n = g.Shape[1];
+        var dst = GraphScope.NewBuffer<T>([n]);
+        ReadOnlySpan<T> gs = g.AsSpan();
+        var ds = dst.AsSpan();
+        gs[..n].CopyTo(ds);
+        for (int i = 1; i < m; i++) System.Numerics.Tensors.TensorPrimitives.Add(ds, gs.Slice(i * n, n), ds);
+        return dst;
     }
 
     private static void Capture(Var<T> v, Var<T> g, IReadOnlyList<Var<T>> wanted, Var<T>?[] result)

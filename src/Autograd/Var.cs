@@ -46,8 +46,21 @@ public sealed partial class Var<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>
     /// The gradient accumulated by <see cref="Backward"/> (leaves only, like PyTorch). It is itself a
     /// var: after <c>Backward(createGraph: true)</c> it carries a graph and can be differentiated again.
+    /// A gradient the engine allocated itself (inside a <see cref="GraphScope"/>, or after
+    /// <see cref="ZeroGrad(bool)"/> with reuse) is accumulated into in place by later plain backward
+    /// passes, as in PyTorch: clone it if you need the old value.
     /// </summary>
-    public Var<T>? Grad { get; set; }
+    public Var<T>? Grad
+    {
+        get => _grad;
+        set { _grad = value; _ownsGrad = false; }
+    }
+
+    private Var<T>? _grad;
+    // True when _grad's buffer belongs to this var alone (the engine made it), so it may be updated in place.
+    private bool _ownsGrad;
+    // A gradient buffer kept by ZeroGrad(reuseBuffer: true) for the next backward pass to write into.
+    private Tensor<T>? _spareGrad;
 
     /// <summary>An optional name, shown in graph exports and error messages.</summary>
     public string? Name { get; set; }
@@ -84,6 +97,37 @@ public sealed partial class Var<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     /// <summary>Forgets the accumulated gradient.</summary>
     public void ZeroGrad() => Grad = null;
+
+    /// <summary>
+    /// Forgets the accumulated gradient; with <paramref name="reuseBuffer"/> its storage is kept and the
+    /// next plain backward pass writes this var's gradient into it instead of allocating (a training
+    /// loop's <c>zero_grad</c>). Do not keep references to the old <see cref="Grad"/> when reusing.
+    /// </summary>
+    public void ZeroGrad(bool reuseBuffer)
+    {
+        if (reuseBuffer && _ownsGrad && _grad is not null) _spareGrad = _grad.Value;
+        Grad = null;
+    }
+
+    // The engine's end of a plain (not createGraph) backward pass at a leaf: add g into Grad, in place
+    // when the buffer is ours, else into a buffer of our own when g's may be recycled (GraphScope) or a
+    // spare is waiting; otherwise adopt g itself, as before pooling existed.
+    internal void AccumulateGrad(Var<T> g, bool createGraph)
+    {
+        if (createGraph) { Grad = _grad is null ? g : _grad + g; return; }
+        if (_grad is not null && _ownsGrad) { Tensor.AddScaledInPlace(_grad.Value, T.One, g.Value); return; }
+        if (_grad is null && _spareGrad is null && !GraphScope.IsActive) { Grad = g; return; }
+        var buffer = _spareGrad is not null && ShapeUtil.SameShape(_spareGrad.Shape, g.Shape)
+            ? _spareGrad : Tensor.Zeros<T>(g.Value.ShapeArray);
+        _spareGrad = null;
+        if (_grad is null) buffer.CopyFrom(g.Value);
+        else Tensor.Add(_grad.Value, g.Value, buffer);
+        _grad = new Var<T>(buffer);
+        _ownsGrad = true;
+    }
+
+    // A value computed by a rule's fast path (recording off): a plain var, no node.
+    internal static Var<T> Plain(Tensor<T> value) => new(value);
 
     /// <summary>
     /// Back-propagates from this var, adding d(this)/d(leaf) into <see cref="Grad"/> of every leaf

@@ -198,6 +198,13 @@ internal static class OpCases
             return ([U(r, [n, c], -2, 2), Pos(r, [n, c])],
                 a => Nn.CrossEntropy(a[0], classes, smoothing) + Nn.CrossEntropy(a[0], a[1], smoothing));
         },
+        ["cross_entropy_index"] = (s, r) =>
+        {
+            int n = 1 + r.Next(4), c = 1 + r.Next(5);
+            var classes = Enumerable.Range(0, n).Select(_ => r.Next(c)).ToArray();
+            double smoothing = r.Next(2) == 0 ? 0 : 0.2;
+            return ([U(r, [n, c], -3, 3)], a => Nn.CrossEntropy(a[0], classes, smoothing));
+        },
         ["huber_loss"] = (s, r) =>
         {
             var p = U(r, s);

@@ -13,11 +13,28 @@ public sealed partial class Var<T>
     // ---------------------------------------------------------------- binary primitives
 
     /// <summary>a + b (broadcast).</summary>
-    public static Var<T> operator +(Var<T> a, Var<T> b) => Record(OpRegistry.Add, Tensor.Add(a.Value, b.Value), AddRule, null, a, b);
+    public static Var<T> operator +(Var<T> a, Var<T> b)
+        => Record(OpRegistry.Add, IsRowBroadcast(a.Value, b.Value) ? AddRow(a.Value, b.Value)
+            : Tensor.Add(a.Value, b.Value, GraphScope.NewBuffer<T>(ShapeUtil.Broadcast(a.Shape, b.Shape))), AddRule, null, a, b);
+
+    // The bias add of a linear layer: a matrix [m, n] plus a vector [n] added to every row.
+    private static bool IsRowBroadcast(Tensor<T> a, Tensor<T> b)
+        => a.Rank == 2 && b.Rank == 1 && a.IsContiguous && b.IsContiguous && a.Shape[1] == b.Shape[0];
+
+    private static Tensor<T> AddRow(Tensor<T> a, Tensor<T> b)
+    {
+        int m = a.Shape[0], n = a.Shape[1];
+        var dst = GraphScope.NewBuffer<T>([m, n]);
+        ReadOnlySpan<T> xs = a.AsSpan(), row = b.AsSpan();
+        var ds = dst.AsSpan();
+        for (int i = 0; i < m; i++) System.Numerics.Tensors.TensorPrimitives.Add(xs.Slice(i * n, n), row, ds.Slice(i * n, n));
+        return dst;
+    }
     private static readonly BackwardRule<T> AddRule = static (n, g) => [g, g];
 
     /// <summary>a · b elementwise (broadcast).</summary>
-    public static Var<T> operator *(Var<T> a, Var<T> b) => Record(OpRegistry.Mul, Tensor.Mul(a.Value, b.Value), MulRule, null, a, b);
+    public static Var<T> operator *(Var<T> a, Var<T> b)
+        => Record(OpRegistry.Mul, Tensor.Mul(a.Value, b.Value, GraphScope.NewBuffer<T>(ShapeUtil.Broadcast(a.Shape, b.Shape))), MulRule, null, a, b);
     private static readonly BackwardRule<T> MulRule = static (n, g) =>
         [n.NeedsGrad(0) ? g * n.Input(1) : null, n.NeedsGrad(1) ? g * n.Input(0) : null];
 
@@ -81,11 +98,11 @@ public sealed partial class Var<T>
     // ---------------------------------------------------------------- unary primitives
 
     /// <summary>−x.</summary>
-    public static Var<T> operator -(Var<T> x) => Record(OpRegistry.Neg, Tensor.Neg(x.Value), NegRule, null, x);
+    public static Var<T> operator -(Var<T> x) => Record(OpRegistry.Neg, Tensor.Neg(x.Value, GraphScope.NewBuffer<T>(x.Value.ShapeArray)), NegRule, null, x);
     private static readonly BackwardRule<T> NegRule = static (n, g) => [-g];
 
     /// <summary>eˣ.</summary>
-    public Var<T> Exp() => Record(OpRegistry.Exp, Tensor.Exp(Value), ExpRule, null, this);
+    public Var<T> Exp() => Record(OpRegistry.Exp, Tensor.Exp(Value, GraphScope.NewBuffer<T>(Value.ShapeArray)), ExpRule, null, this);
     private static readonly BackwardRule<T> ExpRule = static (n, g) => [g * n.Output];
 
     /// <summary>ln x.</summary>
@@ -117,8 +134,28 @@ public sealed partial class Var<T>
     private static readonly BackwardRule<T> SigmoidRule = static (n, g) => [g * n.Output * (T.One - n.Output)];
 
     /// <summary>max(x, 0) (gradient 0 at 0).</summary>
-    public Var<T> Relu() => Record(OpRegistry.Relu, Tensor.Relu(Value), ReluRule, null, this);
-    private static readonly BackwardRule<T> ReluRule = static (n, g) => [g * Mask(Tensor.Greater(n.Input(0).Value, Tensor.Scalar(T.Zero)))];
+    public Var<T> Relu() => Record(OpRegistry.Relu, Tensor.Relu(Value, GraphScope.NewBuffer<T>(Value.ShapeArray)), ReluRule, null, this);
+    // Recording (createGraph): the mask product, differentiable again. Plain backward: one fused pass, g where y > 0.
+    private static readonly BackwardRule<T> ReluRule = static (n, g) =>
+        GradMode.IsEnabled || !g.Value.IsContiguous || !n.Output.Value.IsContiguous
+            ? [g * Mask(Tensor.Greater(n.Input(0).Value, Tensor.Scalar(T.Zero), GraphScope.NewBuffer<T>(n.Input(0).Value.ShapeArray)))]
+            : [Plain(ReluBackward(g.Value, n.Output.Value))];
+
+    private static Tensor<T> ReluBackward(Tensor<T> g, Tensor<T> y)
+    {
+        var dst = GraphScope.NewBuffer<T>(y.ShapeArray);
+        ReadOnlySpan<T> gs = g.AsSpan(), ys = y.AsSpan();
+        var ds = dst.AsSpan();
+        int i = 0;
+        if (System.Numerics.Vector.IsHardwareAccelerated)
+            for (; i <= ds.Length - System.Numerics.Vector<T>.Count; i += System.Numerics.Vector<T>.Count)
+            {
+                var positive = System.Numerics.Vector.GreaterThan(new System.Numerics.Vector<T>(ys[i..]), System.Numerics.Vector<T>.Zero);
+                System.Numerics.Vector.ConditionalSelect(positive, new System.Numerics.Vector<T>(gs[i..]), System.Numerics.Vector<T>.Zero).CopyTo(ds[i..]);
+            }
+        for (; i < ds.Length; i++) ds[i] = ys[i] > T.Zero ? gs[i] : T.Zero;
+        return dst;
+    }
 
     /// <summary>GELU, erf form: x·Φ(x).</summary>
     public Var<T> Gelu() => Record(OpRegistry.Gelu, Tensor.Gelu(Value), GeluRule, null, this);

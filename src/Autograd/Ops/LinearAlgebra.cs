@@ -6,13 +6,23 @@ namespace NativeFree.Autograd;
 public sealed partial class Var<T>
 {
     /// <summary>Matrix product with NumPy's matmul rules (1-D operands promoted, leading axes broadcast).</summary>
-    public static Var<T> MatMul(Var<T> a, Var<T> b) => Record(OpRegistry.MatMul, Tensor.MatMul(a.Value, b.Value), MatMulRule, null, a, b);
+    public static Var<T> MatMul(Var<T> a, Var<T> b)
+    {
+        var value = IsPlainMatrix(a.Value) && IsPlainMatrix(b.Value) && a.Shape[1] == b.Shape[0]
+            ? Gemm2d(a.Value, false, b.Value, false)
+            : Tensor.MatMul(a.Value, b.Value);
+        return Record(OpRegistry.MatMul, value, MatMulRule, null, a, b);
+    }
 
     // With A = a as a matrix and B = b as a matrix: dA = G Bᵀ, dB = Aᵀ G. Vectors get their
     // promoted axis back first and lose it after; summing over broadcast batch axes is the engine's job.
+    // Plain backward of a 2-D product: the same two GEMMs with transposed strides, no ops recorded.
     private static readonly BackwardRule<T> MatMulRule = static (n, g) =>
     {
         Var<T> a = n.Input(0), b = n.Input(1);
+        if (!GradMode.IsEnabled && IsPlainMatrix(a.Value) && IsPlainMatrix(b.Value) && IsPlainMatrix(g.Value))
+            return [n.NeedsGrad(0) ? Plain(Gemm2d(g.Value, false, b.Value, true)) : null,
+                    n.NeedsGrad(1) ? Plain(Gemm2d(a.Value, true, g.Value, false)) : null];
         bool vecA = a.Rank == 1, vecB = b.Rank == 1;
         var A = vecA ? a.Unsqueeze(0) : a;
         var B = vecB ? b.Unsqueeze(-1) : b;
@@ -24,4 +34,21 @@ public sealed partial class Var<T>
         if (n.NeedsGrad(1)) { gb = MatMul(A.Mt, G); if (vecB) gb = gb.Squeeze(-1); }
         return [ga, gb];
     };
+
+    // A matrix the GEMM can read through its strides as it is (no negative strides).
+    private static bool IsPlainMatrix(Tensor<T> t) => t.Rank == 2 && t.Strides[0] >= 0 && t.Strides[1] >= 0;
+
+    // op(x)·op(y) for matrices, op = transpose when asked (by swapping strides, nothing is copied),
+    // into a (pooled) buffer.
+    private static Tensor<T> Gemm2d(Tensor<T> x, bool transX, Tensor<T> y, bool transY)
+    {
+        int m = x.Shape[transX ? 1 : 0], k = x.Shape[transX ? 0 : 1], n = y.Shape[transY ? 0 : 1];
+        var c = GraphScope.NewBuffer<T>([m, n]);
+        int xr = x.Strides[transX ? 1 : 0], xc = x.Strides[transX ? 0 : 1];
+        int yr = y.Strides[transY ? 1 : 0], yc = y.Strides[transY ? 0 : 1];
+        NativeFree.Tensors.LinearAlgebra.Gemm.Multiply(m, n, k, T.One,
+            x.Storage.AsSpan(x.Offset), xr, xc, y.Storage.AsSpan(y.Offset), yr, yc,
+            T.Zero, c.AsSpan(), n, 1);
+        return c;
+    }
 }

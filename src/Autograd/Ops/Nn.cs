@@ -48,11 +48,7 @@ public static class Nn
         if (classes.Length != n) throw new ArgumentException($"Cross-entropy: {classes.Length} class labels for {n} rows of logits {ShapeUtil.Format(logits.Shape)}.", nameof(classes));
         foreach (int k in classes)
             if ((uint)k >= (uint)c) throw new ArgumentException($"Cross-entropy: class {k} is out of range for {c} classes.", nameof(classes));
-        var logp = logits.LogSoftmax(1);
-        var picked = logp.Gather(1, classes, [n, 1]).Sum();
-        var loss = -picked * T.CreateTruncating((1 - labelSmoothing) / n);
-        if (labelSmoothing > 0) loss = loss - logp.Sum() * T.CreateTruncating(labelSmoothing / ((double)c * n));
-        return loss;
+        return Var<T>.CrossEntropyIndex(logits, (int[])classes.Clone(), labelSmoothing);
     }
 
     /// <summary>Cross-entropy from logits [N, C] and soft targets [N, C] (rows are distributions), averaged over N, with optional label smoothing.</summary>

@@ -48,26 +48,52 @@ public sealed class MlpStep
     public int RecordedOps { get; private set; }
 
     /// <summary>Runs one step and returns the loss.</summary>
+    /// <remarks>
+    /// The step runs in a <see cref="GraphScope"/>: intermediates and gradients come from a buffer pool and
+    /// go back when the step ends, and the parameters' gradient buffers are reused (ZeroGrad with reuse),
+    /// so a steady-state step allocates only the small graph objects.
+    /// </remarks>
     public float Step()
     {
+        using var scope = new GraphScope();
         var loss = Loss();
         loss.Backward();
-        using (GradMode.NoGrad())
+        for (int i = 0; i < _weights.Length; i++)
         {
-            for (int i = 0; i < _weights.Length; i++)
-            {
-                Update(_weights[i]);
-                Update(_biases[i]);
-            }
+            Update(_weights[i]);
+            Update(_biases[i]);
         }
         return loss.Item();
+    }
+
+    /// <summary>
+    /// Runs one step like <see cref="Step"/> and adds the stopwatch ticks of its three phases to
+    /// <paramref name="ticks"/>: [0] forward and loss, [1] backward, [2] SGD update.
+    /// </summary>
+    public void StepTimed(long[] ticks)
+    {
+        using var scope = new GraphScope();
+        long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
+        var loss = Loss();
+        long t1 = System.Diagnostics.Stopwatch.GetTimestamp();
+        loss.Backward();
+        long t2 = System.Diagnostics.Stopwatch.GetTimestamp();
+        for (int i = 0; i < _weights.Length; i++)
+        {
+            Update(_weights[i]);
+            Update(_biases[i]);
+        }
+        long t3 = System.Diagnostics.Stopwatch.GetTimestamp();
+        ticks[0] += t1 - t0; ticks[1] += t2 - t1; ticks[2] += t3 - t2;
     }
 
     /// <summary>Forward pass and loss, recorded.</summary>
     public Var<float> Loss() => LossOf(Parameters);
 
     /// <summary>The parameters, W0, b0, W1, b1, …</summary>
-    public Var<float>[] Parameters => _weights.Zip(_biases, (w, b) => new[] { w, b }).SelectMany(p => p).ToArray();
+    public Var<float>[] Parameters => _parameters ??= _weights.Zip(_biases, (w, b) => new[] { w, b }).SelectMany(p => p).ToArray();
+
+    private Var<float>[]? _parameters;
 
     /// <summary>The loss as a function of the parameters (W0, b0, W1, b1, …), for the functional API (Grad, Hvp).</summary>
     public Var<float> LossOf(Var<float>[] parameters)
@@ -102,10 +128,8 @@ public sealed class MlpStep
     private void Update(Var<float> p)
     {
         var grad = p.Grad ?? throw new InvalidOperationException($"{p.Name} received no gradient.");
-        var w = p.Value.AsSpan();
-        var g = grad.Value.Contiguous().AsSpan();
-        System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(g, -_learningRate, w, w);
-        p.Grad = null;
+        Tensor.AddScaledInPlace(p.Value, -_learningRate, grad.Value);
+        p.ZeroGrad(reuseBuffer: true);
     }
 
     private static Tensor<float> Uniform(Random rng, float bound, params int[] shape)
