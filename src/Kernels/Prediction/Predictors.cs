@@ -185,7 +185,13 @@ public sealed class GradientDescentMse
         var (k, n) = PredictUtil.Square(kTrainTrain, nameof(kTrainTrain));
         var (y, _, m) = PredictUtil.Matrix(yTrain, n, nameof(yTrain), nameof(kTrainTrain));
         _n = n; _m = m; _rate = learningRate;
-        (_values, _vectors) = SymmetricEigen.Decompose(PredictUtil.Regularize(k, n, diagReg, mode), n, cancellation);
+        cancellation.ThrowIfCancellationRequested();
+        var a = PredictUtil.Regularize(k, n, diagReg, mode);
+        // Symmetrise: a kernel read from disk may differ from its transpose by rounding, which Eigh would reject.
+        for (int i = 0; i < n; i++) for (int j = 0; j < i; j++) { double h = 0.5 * (a[i * n + j] + a[j * n + i]); a[i * n + j] = h; a[j * n + i] = h; }
+        var eig = Linalg.Eigh(Tensor.FromArray(a, n, n));
+        (_values, _vectors) = (eig.Eigenvalues.ToArray(), eig.Eigenvectors.ToArray());
+        cancellation.ThrowIfCancellationRequested();
         double scale = Math.Max(Math.Abs(_values[^1]), 1e-300);
         if (_values[0] < -1e-10 * scale)
             throw new ArgumentException($"The train kernel is not positive semi-definite (eigenvalue {_values[0]:G4}); add diag_reg.", nameof(kTrainTrain));
