@@ -97,7 +97,7 @@ public class EmpiricalKernelTests(ITestOutputHelper output)
         var x = TestUtil.RandomInputs(4, 5, 6);
         var analytic = KernelFunction.Compute(Mlp(1), x).Ntk!.ToArray();
         int[] widths = [64, 256, 1024];
-        const int seeds = 3;
+        const int seeds = 6;
         var err = new double[widths.Length];
         for (int w = 0; w < widths.Length; w++)
         {
@@ -118,26 +118,36 @@ public class EmpiricalKernelTests(ITestOutputHelper output)
     }
 
     /// <summary>
-    /// The Monte-Carlo average over S networks of width W matches the analytic NTK and NNGP: the NTK's error
-    /// is about e₁/√S (e₁ the one-network error) plus a 1/W bias; the NNGP (C = 64 output units) about √(2/(S·C)).
+    /// The Monte-Carlo average over S networks of width W matches the analytic NTK and NNGP within what S
+    /// predicts: about (one-network error)/√S, plus a small 1/W bias. The one-network spread is measured on
+    /// independent networks (the 64 readout units of one network share its hidden layers, so they are not
+    /// independent samples of the NNGP).
     /// </summary>
     [Fact]
     [Trait("Category", "Slow")]
     public void MonteCarloAverageMatchesAnalytic()
     {
         var x = TestUtil.RandomInputs(5, 5, 6);
-        const int width = 512, samples = 16;
+        const int width = 512, ntkSamples = 16, nngpSamples = 64, spread = 8;
         var analytic = KernelFunction.Compute(Mlp(1), x);
+        double[] aNtk = analytic.Ntk!.ToArray(), aNngp = analytic.Nngp!.ToArray();
         // NTK: one readout unit (one backward pass per input); NNGP: 64 readout units (forward passes only).
-        var mcNtk = EmpiricalKernel.MonteCarlo(Mlp(width), x, null, samples, seed: 3, KernelKinds.Ntk);
-        var mcNngp = EmpiricalKernel.MonteCarlo(Mlp(width, outputs: 64), x, null, samples, seed: 4, KernelKinds.Nngp);
-        var one = EmpiricalKernel.MonteCarlo(Mlp(width), x, null, 1, seed: 99, KernelKinds.Ntk);
-        double eNtk = TestUtil.RelFrobenius(mcNtk.Ntk!.ToArray(), analytic.Ntk!.ToArray());
-        double eOne = TestUtil.RelFrobenius(one.Ntk!.ToArray(), analytic.Ntk!.ToArray());
-        double eNngp = TestUtil.RelFrobenius(mcNngp.Nngp!.ToArray(), analytic.Nngp!.ToArray());
-        output.WriteLine($"NTK: one network {eOne:F4}, mean of {samples} {eNtk:F4}; NNGP mean of {samples}: {eNngp:F4}");
-        Assert.True(eNtk < Math.Max(2.5 * eOne / Math.Sqrt(samples), 0.02), $"MC NTK error {eNtk} vs one-network {eOne}");
+        var mcNtk = EmpiricalKernel.MonteCarlo(Mlp(width), x, null, ntkSamples, seed: 3, KernelKinds.Ntk);
+        var mcNngp = EmpiricalKernel.MonteCarlo(Mlp(width, outputs: 64), x, null, nngpSamples, seed: 4, KernelKinds.Nngp);
+        double rmsNtk = 0, rmsNngp = 0;
+        for (int s = 0; s < spread; s++)
+        {
+            var p1 = Mlp(width).Init(FeatureShape.FromBatchShape(x.Shape), new SeededNormalSampler(900 + s));
+            rmsNtk += Math.Pow(TestUtil.RelFrobenius(EmpiricalKernel.Ntk(Mlp(width), p1, x).ToArray(), aNtk), 2) / spread;
+            var p64 = Mlp(width, 64).Init(FeatureShape.FromBatchShape(x.Shape), new SeededNormalSampler(950 + s));
+            rmsNngp += Math.Pow(TestUtil.RelFrobenius(EmpiricalKernel.Nngp(Mlp(width, 64), p64, x).ToArray(), aNngp), 2) / spread;
+        }
+        rmsNtk = Math.Sqrt(rmsNtk); rmsNngp = Math.Sqrt(rmsNngp);
+        double eNtk = TestUtil.RelFrobenius(mcNtk.Ntk!.ToArray(), aNtk);
+        double eNngp = TestUtil.RelFrobenius(mcNngp.Nngp!.ToArray(), aNngp);
+        output.WriteLine($"NTK: one network rms {rmsNtk:F4}, mean of {ntkSamples} {eNtk:F4}; NNGP: one network rms {rmsNngp:F4}, mean of {nngpSamples} {eNngp:F4}");
+        Assert.True(eNtk < 3 * rmsNtk / Math.Sqrt(ntkSamples) + 0.01, $"MC NTK error {eNtk} vs one-network rms {rmsNtk}");
         Assert.True(eNtk < 0.06, $"MC NTK error {eNtk}");
-        Assert.True(eNngp < 3 * Math.Sqrt(2.0 / (samples * 64)) + 0.02, $"MC NNGP error {eNngp}");
+        Assert.True(eNngp < 3 * rmsNngp / Math.Sqrt(nngpSamples) + 0.01, $"MC NNGP error {eNngp} vs one-network rms {rmsNngp}");
     }
 }
