@@ -100,45 +100,21 @@ public interface INormalSampler
 }
 
 /// <summary>
-/// N(0,1) samples by the polar Box–Muller method over SplitMix64 counter hashing (reproducible per seed,
-/// fast, and independent of System.Random's implementation). Not cryptographic.
+/// N(0,1) samples from the library's counter-based generator (<see cref="NativeFree.Tensors.Randomness.Rng"/>,
+/// Philox): reproducible per seed and independent of System.Random. Not cryptographic.
 /// </summary>
 public sealed class SeededNormalSampler : INormalSampler
 {
-    private ulong _counter;
-    private readonly ulong _key;
+    private readonly NativeFree.Tensors.Randomness.Rng _rng;
 
     /// <summary>Creates a sampler with a fixed seed.</summary>
-    public SeededNormalSampler(int seed) { _key = Mix((ulong)(uint)seed * 0x9E3779B97F4A7C15UL + 0xD1B54A32D192ED03UL); }
+    public SeededNormalSampler(int seed) { _rng = new NativeFree.Tensors.Randomness.Rng((ulong)(uint)seed); }
 
-    private static ulong Mix(ulong z)
-    {
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        return z ^ (z >> 31);
-    }
-
-    // Uniform in [−1, 1) from the top 53 bits of the hashed counter.
-    private double NextSigned() => (Mix(_key + 0x9E3779B97F4A7C15UL * ++_counter) >> 11) * (2.0 / (1UL << 53)) - 1.0;
+    /// <summary>Wraps an existing generator (its position advances as samples are drawn).</summary>
+    public SeededNormalSampler(NativeFree.Tensors.Randomness.Rng rng) { ArgumentNullException.ThrowIfNull(rng); _rng = rng; }
 
     /// <inheritdoc/>
-    public void FillNormal(Span<double> destination)
-    {
-        // Marsaglia's polar form of Box–Muller: two normals per accepted point, no sin/cos.
-        for (int i = 0; i < destination.Length; i += 2)
-        {
-            double u, v, s;
-            do
-            {
-                u = NextSigned();
-                v = NextSigned();
-                s = u * u + v * v;
-            } while (s >= 1 || s == 0);
-            double f = Math.Sqrt(-2.0 * Math.Log(s) / s);
-            destination[i] = u * f;
-            if (i + 1 < destination.Length) destination[i + 1] = v * f;
-        }
-    }
+    public void FillNormal(Span<double> destination) => _rng.FillNormal(destination, 0.0, 1.0);
 
     /// <summary>Draws a new tensor of N(0, scale²) samples.</summary>
     public Tensor<double> Normal(double scale, params int[] shape)

@@ -72,7 +72,7 @@ public class MonteCarloTests
         var x2 = TestUtil.RandomInputs(10, 2, 4, 4, 2);
         var net = Stax.Serial(Stax.Conv(128, 3, 3, wStd: 1.4, bStd: 0.1), Stax.Relu(), Stax.AvgPool(2, 2), Stax.Conv(128, 2, 2, wStd: 1.3, bStd: 0.1, stride: 1),
             Stax.Relu(), Stax.GlobalAvgPool(), Stax.Dense(64, 1.2, 0.1));
-        AssertClose(net, x1, x2, 40, 0.05);
+        AssertClose(net, x1, x2, 80, 0.05); // 40 samples sat at the tolerance (≈ √(2/(S·C)) + O(1/W)); 80 halves the sampling variance
     }
 
     [Fact]

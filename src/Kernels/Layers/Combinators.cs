@@ -3,7 +3,7 @@ using NativeFree.Tensors;
 namespace NativeFree.Kernels.Layers;
 
 /// <summary>Layers applied one after another; init, apply and kernel all compose.</summary>
-public sealed class Serial : ILayer
+public sealed class Serial : ILayer, Empirical.IDifferentiableLayer
 {
     /// <summary>The layers in order.</summary>
     public IReadOnlyList<ILayer> Layers { get; }
@@ -35,6 +35,13 @@ public sealed class Serial : ILayer
         var children = new Parameters[Layers.Count];
         for (int i = 0; i < Layers.Count; i++) { children[i] = Layers[i].Init(input, sampler); input = Layers[i].OutputShape(input); }
         return new Parameters([], children);
+    }
+
+    /// <inheritdoc/>
+    public Autograd.Var<double> Apply(Parameters parameters, Empirical.ParameterVars vars, Autograd.Var<double> x)
+    {
+        for (int i = 0; i < Layers.Count; i++) x = Empirical.ParameterVars.ApplyLayer(Layers[i], parameters.Children[i], vars, x);
+        return x;
     }
 
     /// <inheritdoc/>

@@ -16,7 +16,7 @@ public enum Parametrization
 /// Fully connected layer on the channel axis (a 1×1 convolution on spatial inputs).
 /// Kernel: Σ′ = W_std²·Σ + b_std²; NTK′ = W_std²·NTK + Σ′ ('ntk'), or W_std²·NTK + fan_in·Σ + [bias] ('standard').
 /// </summary>
-public sealed class Dense : ILayer
+public sealed class Dense : ILayer, Empirical.IDifferentiableLayer
 {
     /// <summary>Output channels.</summary>
     public int Width { get; }
@@ -75,6 +75,22 @@ public sealed class Dense : ILayer
             for (int c = 0; c < Width; c++)
                 ys[r * Width + c] = wMul * ys[r * Width + c] + (bias is null ? 0 : bMul * bias[c]);
         int[] shape = x.ShapeArray; shape[^1] = Width;
+        return y.Reshape(shape);
+    }
+
+    /// <inheritdoc/>
+    public Autograd.Var<double> Apply(Parameters parameters, Empirical.ParameterVars vars, Autograd.Var<double> x)
+    {
+        int cin = x.Shape[^1];
+        var W = parameters.Tensors[0];
+        if (W.Dim(1) != cin)
+            throw new ArgumentException($"{Name}: input has {cin} features but the weights expect {W.Dim(1)} (shape [{string.Join(", ", x.Value.ShapeArray)}]).", nameof(x));
+        int[] shape = x.Value.ShapeArray; shape[^1] = Width;
+        var flat = x.Reshape(x.Value.Length / cin, cin);
+        double wMul = Parametrization == Parametrization.Ntk ? WStd / Math.Sqrt(cin) : 1;
+        var y = Autograd.Var<double>.MatMul(flat, vars[W].Mt) * wMul;
+        if (BStd is not null)
+            y = y + vars[parameters.Tensors[1]] * (Parametrization == Parametrization.Ntk ? BStd.Value : 1);
         return y.Reshape(shape);
     }
 

@@ -21,17 +21,9 @@ public static class GaussHermite
     public static (double[] Nodes, double[] Weights) Legendre(int n)
     {
         if (n is < 1 or > 400) throw new ArgumentException($"Gauss–Legendre order must be in 1..400, got {n}.", nameof(n));
-        var d = new double[n];
         var e = new double[n];
         for (int k = 1; k < n; k++) e[k - 1] = k / Math.Sqrt(4.0 * k * k - 1);
-        var z = new double[n * n];
-        for (int i = 0; i < n; i++) z[i * n + i] = 1;
-        SymmetricEigen.TridiagonalQl(d, e, z, n);
-        var order = Enumerable.Range(0, n).OrderBy(i => d[i]).ToArray();
-        var nodes = new double[n];
-        var weights = new double[n];
-        for (int j = 0; j < n; j++) { nodes[j] = d[order[j]]; weights[j] = 2 * z[order[j] * n] * z[order[j] * n]; }
-        return (nodes, weights);
+        return GolubWelsch(e, n, 2);
     }
 
     /// <summary>Nodes zᵢ and weights wᵢ with Σ wᵢ g(zᵢ) ≈ E[g(Z)] for a standard normal Z (exact for polynomials of degree &lt; 2n).</summary>
@@ -39,17 +31,24 @@ public static class GaussHermite
     {
         if (n is < 1 or > 400) throw new ArgumentException($"Gauss–Hermite order must be in 1..400, got {n}.", nameof(n));
         // Probabilists' Hermite: recurrence x·Heₖ = Heₖ₊₁ + k·Heₖ₋₁, Jacobi matrix off-diagonal √k.
-        var d = new double[n];
         var e = new double[n];
         for (int k = 0; k < n - 1; k++) e[k] = Math.Sqrt(k + 1);
-        var z = new double[n * n];
-        for (int i = 0; i < n; i++) z[i * n + i] = 1;
-        SymmetricEigen.TridiagonalQl(d, e, z, n);
-        // Row i of z is the i-th eigenvector; its first component squared is the weight (μ₀ = 1).
-        var order = Enumerable.Range(0, n).OrderBy(i => d[i]).ToArray();
-        var nodes = new double[n];
+        return GolubWelsch(e, n, 1);
+    }
+
+    /// <summary>
+    /// Golub–Welsch: the nodes are the eigenvalues of the symmetric tridiagonal Jacobi matrix (off-diagonal
+    /// <paramref name="offDiagonal"/>, zero diagonal), the weights μ₀·(first eigenvector component)².
+    /// </summary>
+    private static (double[] Nodes, double[] Weights) GolubWelsch(double[] offDiagonal, int n, double mu0)
+    {
+        var j = new double[n * n];
+        for (int k = 0; k < n - 1; k++) { j[k * n + k + 1] = offDiagonal[k]; j[(k + 1) * n + k] = offDiagonal[k]; }
+        var (values, vectors) = NativeFree.Tensors.LinearAlgebra.Linalg.Eigh(NativeFree.Tensors.Tensor.FromArray(j, n, n));
+        var nodes = values.ToArray();
+        var v = vectors.ToArray(); // column i is the eigenvector of nodes[i] (ascending)
         var weights = new double[n];
-        for (int j = 0; j < n; j++) { nodes[j] = d[order[j]]; weights[j] = z[order[j] * n] * z[order[j] * n]; }
+        for (int i = 0; i < n; i++) weights[i] = mu0 * v[i] * v[i];
         return (nodes, weights);
     }
 }

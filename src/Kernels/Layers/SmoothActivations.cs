@@ -241,6 +241,9 @@ public sealed class RectifiedMonomial : Activation
 public sealed class Identity : Activation
 {
     /// <inheritdoc/>
+    protected override Autograd.Var<double> ApplyVar(Autograd.Var<double> x) => x;
+
+    /// <inheritdoc/>
     public override string Name => "identity";
     /// <inheritdoc/>
     public override double Value(double x) => x;

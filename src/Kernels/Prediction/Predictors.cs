@@ -15,6 +15,39 @@ public enum DiagonalRegularization
 
 internal static class PredictUtil
 {
+    /// <summary>
+    /// L with A = L·Lᵀ (Linalg.Cholesky). A pivot at rounding level (n·ε·max diagonal) counts as singular too:
+    /// duplicate inputs give an exact zero that rounding may turn into ±1e-17, which would pass and blow up the solve.
+    /// Failures are ArgumentExceptions that suggest diag_reg.
+    /// </summary>
+    public static Tensor<double> Factor(double[] a, int n, string what)
+    {
+        double maxDiag = 0;
+        for (int i = 0; i < n; i++) maxDiag = Math.Max(maxDiag, Math.Abs(a[i * n + i]));
+        double tol = n * 2.220446049250313e-16 * maxDiag;
+        string Message(int j, double pivot) => $"The {what} ({n}×{n}) is not positive definite (pivot {j} is {pivot:G4}). " +
+            "Add diagonal regularisation (diag_reg, e.g. 1e-6 relative to the mean diagonal) or remove duplicate inputs.";
+        for (int i = 0; i < a.Length; i++)
+            if (!double.IsFinite(a[i])) throw new ArgumentException($"The {what} ({n}×{n}) has a non-finite entry ({a[i]}) at [{i / n}, {i % n}].");
+        Tensor<double> l;
+        try { l = Linalg.Cholesky(Tensor.FromArray(a, n, n)); }
+        catch (NotPositiveDefiniteException e) { throw new ArgumentException(Message(e.PivotIndex, e.PivotValue), e); }
+        var ls = l.AsSpan();
+        for (int j = 0; j < n; j++)
+        {
+            double pivot = ls[j * n + j] * ls[j * n + j];
+            if (!(pivot > tol)) throw new ArgumentException(Message(j, pivot));
+        }
+        return l;
+    }
+
+    /// <summary>(L·Lᵀ)⁻¹·B for B [n × m] (row-major), by two triangular solves.</summary>
+    public static double[] CholeskySolve(Tensor<double> l, double[] b, int m)
+    {
+        var z = Linalg.SolveTriangular(l, Tensor.FromArray((double[])b.Clone(), l.Dim(0), m), lower: true);
+        return Linalg.SolveTriangular(l, z, lower: true, transpose: true).ToArray();
+    }
+
     public static (double[] A, int N) Square(Tensor<double> k, string name)
     {
         if (k.Rank != 2 || k.Dim(0) != k.Dim(1))
@@ -71,7 +104,7 @@ internal static class PredictUtil
 /// </summary>
 public sealed class KernelRegression
 {
-    private readonly double[] _l;
+    private readonly Tensor<double> _l;
     private readonly int _n, _m;
     private readonly double[] _alpha;
 
@@ -88,9 +121,8 @@ public sealed class KernelRegression
         var (k, n) = PredictUtil.Square(kTrainTrain, nameof(kTrainTrain));
         var (y, _, m) = PredictUtil.Matrix(yTrain, n, nameof(yTrain), nameof(kTrainTrain));
         _n = n; _m = m;
-        _l = Cholesky.Factor(PredictUtil.Regularize(k, n, diagReg, mode), n, "train kernel");
-        _alpha = (double[])y.Clone();
-        Cholesky.Solve(_l, n, _alpha, m);
+        _l = PredictUtil.Factor(PredictUtil.Regularize(k, n, diagReg, mode), n, "train kernel");
+        _alpha = PredictUtil.CholeskySolve(_l, y, m);
         double q = 0; for (int i = 0; i < y.Length; i++) q += y[i] * _alpha[i];
         QuadraticForm = q;
     }
@@ -111,7 +143,7 @@ public sealed class KernelRegression
         // V = L⁻¹·K(train, test); cov = K** − VᵀV.
         var v = new double[_n * t];
         for (int i = 0; i < t; i++) for (int j = 0; j < _n; j++) v[j * t + i] = ks[i * _n + j];
-        Cholesky.SolveLower(_l, _n, v, t);
+        v = Linalg.SolveTriangular(_l, Tensor.FromArray(v, _n, t), lower: true).ToArray();
         var cov = (double[])kss.Clone();
         Gemm.Multiply(true, false, t, t, _n, -1.0, v, t, v, t, 1.0, cov, t);
         return Tensor.FromArray(cov, t, t);
@@ -120,9 +152,7 @@ public sealed class KernelRegression
     /// <summary>(K + reg·I)⁻¹·B for B [n × c].</summary>
     internal double[] Solve(double[] b, int c)
     {
-        var x = (double[])b.Clone();
-        Cholesky.Solve(_l, _n, x, c);
-        return x;
+        return PredictUtil.CholeskySolve(_l, b, c);
     }
 
     internal (double[] Ks, int T) TestTrain(Tensor<double> kTestTrain)
@@ -155,7 +185,13 @@ public sealed class GradientDescentMse
         var (k, n) = PredictUtil.Square(kTrainTrain, nameof(kTrainTrain));
         var (y, _, m) = PredictUtil.Matrix(yTrain, n, nameof(yTrain), nameof(kTrainTrain));
         _n = n; _m = m; _rate = learningRate;
-        (_values, _vectors) = SymmetricEigen.Decompose(PredictUtil.Regularize(k, n, diagReg, mode), n, cancellation);
+        cancellation.ThrowIfCancellationRequested();
+        var a = PredictUtil.Regularize(k, n, diagReg, mode);
+        // Symmetrise: a kernel read from disk may differ from its transpose by rounding, which Eigh would reject.
+        for (int i = 0; i < n; i++) for (int j = 0; j < i; j++) { double h = 0.5 * (a[i * n + j] + a[j * n + i]); a[i * n + j] = h; a[j * n + i] = h; }
+        var eig = Linalg.Eigh(Tensor.FromArray(a, n, n));
+        (_values, _vectors) = (eig.Eigenvalues.ToArray(), eig.Eigenvectors.ToArray());
+        cancellation.ThrowIfCancellationRequested();
         double scale = Math.Max(Math.Abs(_values[^1]), 1e-300);
         if (_values[0] < -1e-10 * scale)
             throw new ArgumentException($"The train kernel is not positive semi-definite (eigenvalue {_values[0]:G4}); add diag_reg.", nameof(kTrainTrain));

@@ -1,0 +1,153 @@
+using NativeFree.Kernels;
+using NativeFree.Kernels.Empirical;
+using NativeFree.Kernels.Layers;
+using NativeFree.Tensors;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace NativeFree.Kernels.Tests;
+
+/// <summary>Empirical kernels of finite networks against finite differences and the analytic kernels.</summary>
+public class EmpiricalKernelTests(ITestOutputHelper output)
+{
+    private static Serial Mlp(int width, int outputs = 1) => Stax.Serial(
+        Stax.Dense(width, 1.5, 0.05), Stax.Relu(), Stax.Dense(width, 1.5, 0.05), Stax.LeakyRelu(0.2), Stax.Dense(outputs, 1.5, 0.05));
+
+    /// <summary>J·Jᵀ against Jacobians by central differences of the plain (non-Autograd) forward pass.</summary>
+    [Fact]
+    public void NtkMatchesFiniteDifferenceJacobians()
+    {
+        var net = Mlp(5, outputs: 2);
+        var x1 = TestUtil.RandomInputs(1, 3, 4);
+        var x2 = TestUtil.RandomInputs(2, 2, 4);
+        var p = net.Init(FeatureShape.FromBatchShape(x1.Shape), new SeededNormalSampler(7));
+        var emp = EmpiricalKernel.Ntk(net, p, x1, x2, tileInputs: 2).ToArray();
+        var sym = EmpiricalKernel.Ntk(net, p, x1, null, tileInputs: 2).ToArray();
+
+        double[][] J(Tensor<double> x) // [input*outputs][param]
+        {
+            var tensors = p.All().ToList();
+            int n = x.Dim(0), total = tensors.Sum(t => t.Length);
+            var rows = new double[n * 2][];
+            for (int r = 0; r < rows.Length; r++) rows[r] = new double[total];
+            int at = 0;
+            const double h = 1e-6;
+            foreach (var t in tensors)
+            {
+                var s = t.AsSpan();
+                for (int e = 0; e < t.Length; e++, at++)
+                {
+                    double keep = s[e];
+                    s[e] = keep + h; var up = net.Apply(p, x).ToArray();
+                    s[e] = keep - h; var dn = net.Apply(p, x).ToArray();
+                    s[e] = keep;
+                    for (int r = 0; r < rows.Length; r++) rows[r][at] = (up[r] - dn[r]) / (2 * h);
+                }
+            }
+            return rows;
+        }
+        var ja = J(x1); var jb = J(x2);
+        for (int i = 0; i < 3; i++)
+            for (int j = 0; j < 2; j++)
+            {
+                double want = 0;
+                for (int o = 0; o < 2; o++) want += ja[i * 2 + o].Zip(jb[j * 2 + o], (u, v) => u * v).Sum() / 2;
+                Assert.Equal(want, emp[i * 2 + j], 1e-6 * Math.Max(1, Math.Abs(want)));
+            }
+        for (int i = 0; i < 3; i++)
+            for (int j = 0; j < 3; j++)
+            {
+                double want = 0;
+                for (int o = 0; o < 2; o++) want += ja[i * 2 + o].Zip(ja[j * 2 + o], (u, v) => u * v).Sum() / 2;
+                Assert.Equal(want, sym[i * 3 + j], 1e-6 * Math.Max(1, Math.Abs(want)));
+            }
+    }
+
+    [Fact]
+    public void NngpIsOutputGramOverWidth()
+    {
+        var net = Mlp(6, outputs: 3);
+        var x = TestUtil.RandomInputs(3, 4, 5);
+        var p = net.Init(FeatureShape.FromBatchShape(x.Shape), new SeededNormalSampler(1));
+        var f = net.Apply(p, x).ToArray();
+        var k = EmpiricalKernel.Nngp(net, p, x).ToArray();
+        for (int i = 0; i < 4; i++)
+            for (int j = 0; j < 4; j++)
+                Assert.Equal((f[i * 3] * f[j * 3] + f[i * 3 + 1] * f[j * 3 + 1] + f[i * 3 + 2] * f[j * 3 + 2]) / 3, k[i * 4 + j], 1e-12);
+    }
+
+    [Fact]
+    public void UnsupportedLayerIsNamed()
+    {
+        var net = Stax.Serial(Stax.Dense(4), Stax.Erf(1, 1, 0), Stax.Dense(1));
+        var x = TestUtil.RandomInputs(3, 2, 3);
+        var p = net.Init(FeatureShape.FromBatchShape(x.Shape), new SeededNormalSampler(1));
+        var e = Assert.Throws<NotSupportedException>(() => EmpiricalKernel.Ntk(net, p, x));
+        Assert.Contains("erf", e.Message);
+    }
+
+    /// <summary>
+    /// Relative Frobenius error of one network's NTK against the analytic one falls like 1/√width:
+    /// mean over seeds at widths 64, 256, 1024, slope of log error against log width in [−0.8, −0.3].
+    /// </summary>
+    [Fact]
+    [Trait("Category", "Slow")]
+    public void EmpiricalNtkApproachesAnalyticAsWidthGrows()
+    {
+        var x = TestUtil.RandomInputs(4, 5, 6);
+        var analytic = KernelFunction.Compute(Mlp(1), x).Ntk!.ToArray();
+        int[] widths = [64, 256, 1024];
+        const int seeds = 6;
+        var err = new double[widths.Length];
+        for (int w = 0; w < widths.Length; w++)
+        {
+            var net = Mlp(widths[w]);
+            for (int s = 0; s < seeds; s++)
+            {
+                var p = net.Init(FeatureShape.FromBatchShape(x.Shape), new SeededNormalSampler(100 + s));
+                err[w] += TestUtil.RelFrobenius(EmpiricalKernel.Ntk(net, p, x).ToArray(), analytic) / seeds;
+            }
+            output.WriteLine($"width {widths[w]}: mean relative Frobenius error {err[w]:F4}");
+        }
+        double mx = widths.Average(w => Math.Log(w)), my = err.Average(Math.Log);
+        double slope = widths.Zip(err, (w, e) => (Math.Log(w) - mx) * (Math.Log(e) - my)).Sum() / widths.Sum(w => Math.Pow(Math.Log(w) - mx, 2));
+        output.WriteLine($"log-log slope {slope:F3}");
+        for (int w = 1; w < widths.Length; w++) Assert.True(err[w] < err[w - 1], $"error did not fall: {string.Join(", ", err)}");
+        Assert.InRange(slope, -0.8, -0.3);
+        Assert.True(err[^1] < 0.1, $"width {widths[^1]} error {err[^1]}");
+    }
+
+    /// <summary>
+    /// The Monte-Carlo average over S networks of width W matches the analytic NTK and NNGP within what S
+    /// predicts: about (one-network error)/√S, plus a small 1/W bias. The one-network spread is measured on
+    /// independent networks (the 64 readout units of one network share its hidden layers, so they are not
+    /// independent samples of the NNGP).
+    /// </summary>
+    [Fact]
+    [Trait("Category", "Slow")]
+    public void MonteCarloAverageMatchesAnalytic()
+    {
+        var x = TestUtil.RandomInputs(5, 5, 6);
+        const int width = 512, ntkSamples = 16, nngpSamples = 64, spread = 8;
+        var analytic = KernelFunction.Compute(Mlp(1), x);
+        double[] aNtk = analytic.Ntk!.ToArray(), aNngp = analytic.Nngp!.ToArray();
+        // NTK: one readout unit (one backward pass per input); NNGP: 64 readout units (forward passes only).
+        var mcNtk = EmpiricalKernel.MonteCarlo(Mlp(width), x, null, ntkSamples, seed: 3, KernelKinds.Ntk);
+        var mcNngp = EmpiricalKernel.MonteCarlo(Mlp(width, outputs: 64), x, null, nngpSamples, seed: 4, KernelKinds.Nngp);
+        double rmsNtk = 0, rmsNngp = 0;
+        for (int s = 0; s < spread; s++)
+        {
+            var p1 = Mlp(width).Init(FeatureShape.FromBatchShape(x.Shape), new SeededNormalSampler(900 + s));
+            rmsNtk += Math.Pow(TestUtil.RelFrobenius(EmpiricalKernel.Ntk(Mlp(width), p1, x).ToArray(), aNtk), 2) / spread;
+            var p64 = Mlp(width, 64).Init(FeatureShape.FromBatchShape(x.Shape), new SeededNormalSampler(950 + s));
+            rmsNngp += Math.Pow(TestUtil.RelFrobenius(EmpiricalKernel.Nngp(Mlp(width, 64), p64, x).ToArray(), aNngp), 2) / spread;
+        }
+        rmsNtk = Math.Sqrt(rmsNtk); rmsNngp = Math.Sqrt(rmsNngp);
+        double eNtk = TestUtil.RelFrobenius(mcNtk.Ntk!.ToArray(), aNtk);
+        double eNngp = TestUtil.RelFrobenius(mcNngp.Nngp!.ToArray(), aNngp);
+        output.WriteLine($"NTK: one network rms {rmsNtk:F4}, mean of {ntkSamples} {eNtk:F4}; NNGP: one network rms {rmsNngp:F4}, mean of {nngpSamples} {eNngp:F4}");
+        Assert.True(eNtk < 3 * rmsNtk / Math.Sqrt(ntkSamples) + 0.01, $"MC NTK error {eNtk} vs one-network rms {rmsNtk}");
+        Assert.True(eNtk < 0.06, $"MC NTK error {eNtk}");
+        Assert.True(eNngp < 3 * rmsNngp / Math.Sqrt(nngpSamples) + 0.01, $"MC NNGP error {eNngp} vs one-network rms {rmsNngp}");
+    }
+}
