@@ -44,6 +44,9 @@ public sealed class MlpStepSuite : IBenchSuite
             stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"hvp B=64 64-128-128-10: forward {hf:F1} us, backward with createGraph {hb1:F1} us, dot {hd:F1} us, second backward {hb2:F1} us"));
             stdout.WriteLine("second backward by op (best pass of 30): " + ByOp);
+            double ratio = HvpOverGrad(64, [64, 128, 128, 10], out double gradUs, out double hvpUs);
+            stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"hvp/grad B=64 64-128-128-10: grad_us {gradUs:F1}, hvp_us {hvpUs:F1}, ratio {ratio:F2} (budget 4x)"));
             return 0;
         }
         var rows = Quick().ToList();
