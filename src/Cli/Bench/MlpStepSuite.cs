@@ -156,7 +156,7 @@ public sealed class MlpStepSuite : IBenchSuite
             long[] t = [t0, t1, t2, t3, t4];
             for (int k = 0; k < 4; k++) best[k] = Math.Min(best[k], (t[k + 1] - t[k]) * 1e6 / Stopwatch.Frequency);
         }
-        ByOp = string.Join(", ", observer.Best.OrderByDescending(kv => kv.Value).Take(8)
+        ByOp = string.Join(", ", observer.Best.OrderByDescending(kv => kv.Value).Take(Environment.GetEnvironmentVariable("NF_BYSHAPE") is null ? 8 : 30)
             .Select(kv => string.Create(CultureInfo.InvariantCulture, $"{kv.Key} {kv.Value * 1e6 / Stopwatch.Frequency:F1}us")));
         return (best[0], best[1], best[2], best[3]);
     }
@@ -178,7 +178,9 @@ public sealed class MlpStepSuite : IBenchSuite
         public void OnNode(NativeFree.Autograd.Node<float> node, NativeFree.Autograd.Var<float> gradOutput, IReadOnlyList<NativeFree.Autograd.Var<float>?> inputGrads)
         {
             long now = Stopwatch.GetTimestamp();
-            Ticks[node.Op.Name] = Ticks.GetValueOrDefault(node.Op.Name) + now - Last;
+            string key = Environment.GetEnvironmentVariable("NF_BYSHAPE") is null ? node.Op.Name
+                : node.Op.Name + "(" + string.Join(",", node.Inputs.Select(i => string.Join("x", i.Value.ShapeArray) + (i.Value.IsContiguous ? "" : "T"))) + ")";
+            Ticks[key] = Ticks.GetValueOrDefault(key) + now - Last;
             Last = now;
         }
     }
