@@ -70,6 +70,7 @@ public static class OpRegistry
     internal static readonly OpInfo Rsqrt = D("rsqrt", "elementwise", "x^(-1/2)");
     // ---- reductions
     internal static readonly OpInfo Sum = P("sum", "reduction", "dx = expand(g)", curved: false);
+    internal static readonly OpInfo Dot = P("dot", "reduction", "da = g*b, db = g*a");
     internal static readonly OpInfo Max = P("max", "reduction", "dx = expand(g)*[x=y]/count(x=y)", curved: false);
     internal static readonly OpInfo Min = P("min", "reduction", "dx = expand(g)*[x=y]/count(x=y)", curved: false);
     internal static readonly OpInfo LogSumExp = P("logsumexp", "reduction", "dx = expand(g)*exp(x-y)");

@@ -226,6 +226,7 @@ internal static class OpCases
                 }
             });
         },
+        ["dot"] = (s, r) => ([U(r, s), U(r, s)], a => Var<double>.Dot(a[0], a[1])),
         ["huber_loss"] = (s, r) =>
         {
             var p = U(r, s);

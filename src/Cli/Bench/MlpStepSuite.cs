@@ -147,7 +147,7 @@ public sealed class MlpStepSuite : IBenchSuite
             var grads = NativeFree.Autograd.Autodiff.Gradients(y, leaves, createGraph: true);
             long t2 = Stopwatch.GetTimestamp();
             NativeFree.Autograd.Var<float>? dot = null;
-            for (int i = 0; i < grads.Length; i++) { var term = (grads[i]! * vs[i]).Sum(); dot = dot is null ? term : dot + term; }
+            for (int i = 0; i < grads.Length; i++) { var term = NativeFree.Autograd.Var<float>.Dot(grads[i]!, NativeFree.Autograd.Var<float>.Constant(vs[i])); dot = dot is null ? term : dot + term; }
             long t3 = Stopwatch.GetTimestamp();
             observer.Last = Stopwatch.GetTimestamp();
             NativeFree.Autograd.Autodiff.Gradients(dot!, leaves, observer: observer);
