@@ -92,6 +92,7 @@ public static class OpRegistry
     internal static readonly OpInfo Select = D("select", "shape", "slice then reshape", curved: false);
     // ---- linear algebra
     internal static readonly OpInfo MatMul = P("matmul", "linalg", "da = g @ b^T, db = a^T @ g");
+    internal static readonly OpInfo MatMulT = P("matmul_t", "linalg", "of op(a) @ op(b): da = ta ? op(b) @ g^T : g @ op(b)^T, db = tb ? g^T @ op(a) : op(a)^T @ g");
     internal static readonly OpInfo SpMM = P("spmm", "linalg", "dvalues[e] = <g[row(e)], x[col(e)]>, dx = A^T @ g");
     // ---- indexing
     internal static readonly OpInfo Gather = P("gather", "indexing", "dx = scatter_add(0, index, g)", curved: false);

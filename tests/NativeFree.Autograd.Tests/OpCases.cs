@@ -100,6 +100,14 @@ internal static class OpCases
             });
         },
         // ---- linear algebra: every matmul promotion and broadcast
+        // op(a)·op(b) with transposes read through strides (the recorded backward of matmul).
+        ["matmul_t"] = (s, r) =>
+        {
+            int m = 1 + r.Next(4), k = 1 + r.Next(4), n = 1 + r.Next(4);
+            bool ta = r.Next(2) == 0, tb = ta ? r.Next(2) == 0 : true;
+            var w = Weights([m, n]);
+            return ([U(r, ta ? [k, m] : [m, k]), U(r, tb ? [n, k] : [k, n])], a => Var<double>.MatMulT(a[0], ta, a[1], tb) * w);
+        },
         ["matmul"] = (s, r) =>
         {
             int m = 1 + r.Next(3), k = 1 + r.Next(3), n = 1 + r.Next(3), b = 1 + r.Next(3);
