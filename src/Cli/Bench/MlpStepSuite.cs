@@ -178,6 +178,7 @@ public sealed class MlpStepSuite : IBenchSuite
         public void OnNode(NativeFree.Autograd.Node<float> node, NativeFree.Autograd.Var<float> gradOutput, IReadOnlyList<NativeFree.Autograd.Var<float>?> inputGrads)
         {
             long now = Stopwatch.GetTimestamp();
+            // NF_BYSHAPE=1 splits each op by its input shapes (T marks a strided view): a profiling aid.
             string key = Environment.GetEnvironmentVariable("NF_BYSHAPE") is null ? node.Op.Name
                 : node.Op.Name + "(" + string.Join(",", node.Inputs.Select(i => string.Join("x", i.Value.ShapeArray) + (i.Value.IsContiguous ? "" : "T"))) + ")";
             Ticks[key] = Ticks.GetValueOrDefault(key) + now - Last;
