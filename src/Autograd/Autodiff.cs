@@ -80,7 +80,7 @@ public static class Autodiff
         RequireScalar(y, "Hvp");
         var g = Gradients(y, [leaf], createGraph: true)[0];
         if (g is null || !g.RequiresGrad) return Tensor.Zeros<T>(x.ShapeArray);
-        return Gradients((g * v).Sum(), [leaf])[0]?.Value ?? Tensor.Zeros<T>(x.ShapeArray);
+        return Gradients(Var<T>.Dot(g, Var<T>.Constant(v)), [leaf])[0]?.Value ?? Tensor.Zeros<T>(x.ShapeArray);
     }
 
     /// <summary>
@@ -98,7 +98,7 @@ public static class Autodiff
         var grads = Gradients(y, leaves, createGraph: true);
         Var<T>? dot = null;
         for (int i = 0; i < grads.Length; i++)
-            if (grads[i] is { RequiresGrad: true } g) { var term = (g * vs[i]).Sum(); dot = dot is null ? term : dot + term; }
+            if (grads[i] is { RequiresGrad: true } g) { var term = Var<T>.Dot(g, Var<T>.Constant(vs[i])); dot = dot is null ? term : dot + term; }
         if (dot is null) return Dense(new Var<T>?[leaves.Length], leaves);
         return Dense(Gradients(dot, leaves), leaves);
     }

@@ -70,6 +70,7 @@ public static class OpRegistry
     internal static readonly OpInfo Rsqrt = D("rsqrt", "elementwise", "x^(-1/2)");
     // ---- reductions
     internal static readonly OpInfo Sum = P("sum", "reduction", "dx = expand(g)", curved: false);
+    internal static readonly OpInfo Dot = P("dot", "reduction", "da = g*b, db = g*a");
     internal static readonly OpInfo Max = P("max", "reduction", "dx = expand(g)*[x=y]/count(x=y)", curved: false);
     internal static readonly OpInfo Min = P("min", "reduction", "dx = expand(g)*[x=y]/count(x=y)", curved: false);
     internal static readonly OpInfo LogSumExp = P("logsumexp", "reduction", "dx = expand(g)*exp(x-y)");
@@ -91,6 +92,7 @@ public static class OpRegistry
     internal static readonly OpInfo Select = D("select", "shape", "slice then reshape", curved: false);
     // ---- linear algebra
     internal static readonly OpInfo MatMul = P("matmul", "linalg", "da = g @ b^T, db = a^T @ g");
+    internal static readonly OpInfo MatMulT = P("matmul_t", "linalg", "of op(a) @ op(b): da = ta ? op(b) @ g^T : g @ op(b)^T, db = tb ? g^T @ op(a) : op(a)^T @ g");
     internal static readonly OpInfo SpMM = P("spmm", "linalg", "dvalues[e] = <g[row(e)], x[col(e)]>, dx = A^T @ g");
     // ---- indexing
     internal static readonly OpInfo Gather = P("gather", "indexing", "dx = scatter_add(0, index, g)", curved: false);
@@ -112,6 +114,7 @@ public static class OpRegistry
     internal static readonly OpInfo Mse = D("mse_loss", "loss", "mean((a-b)^2)");
     internal static readonly OpInfo CrossEntropy = D("cross_entropy", "loss", "-mean(sum(target*log_softmax(logits)))");
     internal static readonly OpInfo CrossEntropyIndex = P("cross_entropy_index", "loss", "dlogits = g*(softmax(logits) - target)/N, target = (1-eps)*onehot + eps/C");
+    internal static readonly OpInfo CrossEntropyIndexGrad = P("cross_entropy_index_grad", "loss", "of y = (p - target)*g/N, p = softmax(logits): dlogits = (g/N)*p*(u - rowsum(u*p)), dg = sum(u*(p - target))/N");
     internal static readonly OpInfo Huber = D("huber_loss", "loss", "mean(where(|d|<=delta, d^2/2, delta*(|d|-delta/2)))");
     internal static readonly OpInfo Hinge = D("hinge_loss", "loss", "mean(relu(1 - y*s))", curved: false);
     internal static readonly OpInfo SquaredHinge = D("squared_hinge_loss", "loss", "mean(relu(1 - y*s)^2)");

@@ -100,6 +100,14 @@ internal static class OpCases
             });
         },
         // ---- linear algebra: every matmul promotion and broadcast
+        // op(a)·op(b) with transposes read through strides (the recorded backward of matmul).
+        ["matmul_t"] = (s, r) =>
+        {
+            int m = 1 + r.Next(4), k = 1 + r.Next(4), n = 1 + r.Next(4);
+            bool ta = r.Next(2) == 0, tb = ta ? r.Next(2) == 0 : true;
+            var w = Weights([m, n]);
+            return ([U(r, ta ? [k, m] : [m, k]), U(r, tb ? [n, k] : [k, n])], a => Var<double>.MatMulT(a[0], ta, a[1], tb) * w);
+        },
         ["matmul"] = (s, r) =>
         {
             int m = 1 + r.Next(3), k = 1 + r.Next(3), n = 1 + r.Next(3), b = 1 + r.Next(3);
@@ -205,6 +213,28 @@ internal static class OpCases
             double smoothing = r.Next(2) == 0 ? 0 : 0.2;
             return ([U(r, [n, c], -3, 3)], a => Nn.CrossEntropy(a[0], classes, smoothing));
         },
+        // The recorded backward of cross_entropy_index: its gradient (logits scaled by a scalar weight w,
+        // so the primitive's g input depends on a[1]) as a function of logits and w, weighted.
+        ["cross_entropy_index_grad"] = (s, r) =>
+        {
+            int n = 1 + r.Next(4), c = 1 + r.Next(5);
+            var classes = Enumerable.Range(0, n).Select(_ => r.Next(c)).ToArray();
+            double smoothing = r.Next(2) == 0 ? 0 : 0.2;
+            var w = Weights([n, c]);
+            return ([U(r, [n, c], -3, 3), U(r, [1], 0.5, 2)], a =>
+            {
+                // d/dz at z = 0 of the loss at logits + z: the gradient at the logits, even when the
+                // checker passes the inputs as constants (it evaluates values with recording off).
+                bool record = GradMode.IsEnabled;
+                using (GradMode.Set(true))
+                {
+                    var z = Var<double>.Parameter(Tensor.Zeros<double>([n, c]));
+                    var loss = (Nn.CrossEntropy(a[0] + z, classes, smoothing) * a[1]).Sum();
+                    return Autodiff.Gradients(loss, [z], createGraph: record)[0]! * w;
+                }
+            });
+        },
+        ["dot"] = (s, r) => ([U(r, s), U(r, s)], a => Var<double>.Dot(a[0], a[1])),
         ["huber_loss"] = (s, r) =>
         {
             var p = U(r, s);

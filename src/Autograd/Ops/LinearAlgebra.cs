@@ -23,6 +23,10 @@ public sealed partial class Var<T>
         if (!GradMode.IsEnabled && IsPlainMatrix(a.Value) && IsPlainMatrix(b.Value) && IsPlainMatrix(g.Value))
             return [n.NeedsGrad(0) ? Plain(Gemm2d(g.Value, false, b.Value, true)) : null,
                     n.NeedsGrad(1) ? Plain(Gemm2d(a.Value, true, g.Value, false)) : null];
+        // Recording, 2-D: the products with transposed operands as primitives that read the transposes
+        // through strides, so no permute nodes (and their strided gradients) enter the graph.
+        if (IsPlainMatrix(a.Value) && IsPlainMatrix(b.Value) && IsPlainMatrix(g.Value))
+            return [n.NeedsGrad(0) ? MatMulT(g, false, b, true) : null, n.NeedsGrad(1) ? MatMulT(a, true, g, false) : null];
         bool vecA = a.Rank == 1, vecB = b.Rank == 1;
         var A = vecA ? a.Unsqueeze(0) : a;
         var B = vecB ? b.Unsqueeze(-1) : b;
@@ -33,6 +37,26 @@ public sealed partial class Var<T>
         if (n.NeedsGrad(0)) { ga = MatMul(G, B.Mt); if (vecA) ga = ga.Squeeze(-2); }
         if (n.NeedsGrad(1)) { gb = MatMul(A.Mt, G); if (vecB) gb = gb.Squeeze(-1); }
         return [ga, gb];
+    };
+
+    /// <summary>op(a)·op(b) for matrices, op = transpose where asked; the recorded backward of a 2-D matmul.</summary>
+    internal static Var<T> MatMulT(Var<T> a, bool transA, Var<T> b, bool transB)
+    {
+        if (!transA && !transB) return MatMul(a, b);
+        if (!IsPlainMatrix(a.Value) || !IsPlainMatrix(b.Value) || a.Shape[transA ? 0 : 1] != b.Shape[transB ? 1 : 0])
+            throw new ArgumentException($"MatMulT needs matrices with matching inner sizes, got {ShapeUtil.Format(a.Shape)}{(transA ? "ᵀ" : "")} and {ShapeUtil.Format(b.Shape)}{(transB ? "ᵀ" : "")}.");
+        return Record(OpRegistry.MatMulT, Gemm2d(a.Value, transA, b.Value, transB), MatMulTRule, (transA, transB), a, b);
+    }
+
+    // C = op(A)·op(B): dA = tA ? op(B)·Gᵀ : G·op(B)ᵀ, dB = tB ? Gᵀ·op(A) : op(A)ᵀ·G — again products of
+    // (possibly transposed) operands, so the rule is MatMulT itself (plain or recorded alike).
+    private static readonly BackwardRule<T> MatMulTRule = static (n, g) =>
+    {
+        var (tA, tB) = ((bool, bool))n.State!;
+        Var<T> a = n.Input(0), b = n.Input(1);
+        if (!IsPlainMatrix(g.Value)) g += Scalar(T.Zero); // a fresh row-major copy, still differentiable
+        return [n.NeedsGrad(0) ? (tA ? MatMulT(b, tB, g, true) : MatMulT(g, false, b, !tB)) : null,
+                n.NeedsGrad(1) ? (tB ? MatMulT(g, true, a, tA) : MatMulT(a, !tA, g, false)) : null];
     };
 
     // A matrix the GEMM can read through its strides as it is (no negative strides).

@@ -48,13 +48,8 @@ public sealed partial class Var<T>
         int n = logits.Shape[0], c = logits.Shape[1];
         T scale = T.One / T.CreateTruncating(n);
         T onTarget = T.CreateTruncating(1 - s.Smoothing), spread = T.CreateTruncating(s.Smoothing / c);
-        if (GradMode.IsEnabled)
-        {
-            // Recording (createGraph): the same formula in var ops, so it can be differentiated again.
-            var target = Tensor.Full(spread, n, c);
-            for (int i = 0; i < n; i++) target[i, s.Classes[i]] += onTarget;
-            return [(logits.Softmax(1) - Constant(target)) * (g * scale)];
-        }
+        // Recording (createGraph): one primitive node whose own rule is differentiable again.
+        if (GradMode.IsEnabled) return [CrossEntropyIndexGrad(logits, g, s)];
         var dst = GraphScope.NewBuffer<T>([n, c]);
         var d = dst.AsSpan();
         T gs = g.Item() * scale;
@@ -62,5 +57,80 @@ public sealed partial class Var<T>
         if (s.Smoothing > 0) System.Numerics.Tensors.TensorPrimitives.Add(d, -gs * spread, d);
         for (int i = 0; i < n; i++) d[i * c + s.Classes[i]] -= gs * onTarget;
         return [Plain(dst)];
+    };
+
+    // ---------------------------------------------------------------- its recorded backward
+
+    /// <summary>
+    /// The gradient of <see cref="CrossEntropyIndex"/> as a primitive of (logits, g): (softmax(logits) − target)·g/N,
+    /// computed in one pass from the softmax kept by the forward. Recording it as one node instead of a
+    /// softmax/sub/mul chain is what makes a Hessian-vector product through cross-entropy cheap.
+    /// </summary>
+    private static Var<T> CrossEntropyIndexGrad(Var<T> logits, Var<T> g, CrossEntropyState s)
+    {
+        int n = logits.Shape[0], c = logits.Shape[1];
+        T scale = T.One / T.CreateTruncating(n);
+        T onTarget = T.CreateTruncating(1 - s.Smoothing), spread = T.CreateTruncating(s.Smoothing / c);
+        var dst = GraphScope.NewBuffer<T>([n, c]);
+        var d = dst.AsSpan();
+        T gs = g.Item() * scale;
+        System.Numerics.Tensors.TensorPrimitives.Multiply(s.Softmax.AsSpan(), gs, d);
+        if (s.Smoothing > 0) System.Numerics.Tensors.TensorPrimitives.Add(d, -gs * spread, d);
+        for (int i = 0; i < n; i++) d[i * c + s.Classes[i]] -= gs * onTarget;
+        return Record(OpRegistry.CrossEntropyIndexGrad, dst, CrossEntropyIndexGradRule, s, logits, g);
+    }
+
+    // With p = softmax(logits) per row and u the incoming adjoint:
+    //   dlogits = (g/N)·p⊙(u − Σ_row u⊙p)   (the softmax Jacobian-vector product),
+    //   dg      = Σ u⊙(p − target)/N.
+    // Recording: written with var ops (softmax recomputed as a var), so it differentiates again.
+    // Plain: one pass over the kept softmax.
+    private static readonly BackwardRule<T> CrossEntropyIndexGradRule = static (node, u) =>
+    {
+        var s = (CrossEntropyState)node.State!;
+        Var<T> logits = node.Input(0), g = node.Input(1);
+        int n = logits.Shape[0], c = logits.Shape[1];
+        T scale = T.One / T.CreateTruncating(n);
+        T onTarget = T.CreateTruncating(1 - s.Smoothing), spread = T.CreateTruncating(s.Smoothing / c);
+        if (GradMode.IsEnabled || !u.Value.IsContiguous)
+        {
+            var p = logits.Softmax(1);
+            Var<T>? dl = null, dg = null;
+            if (node.NeedsGrad(0)) { var up = u * p; dl = (up - p * up.Sum([1], keepDim: true)) * (g * scale); }
+            if (node.NeedsGrad(1))
+            {
+                var target = Tensor.Full(spread, n, c);
+                for (int i = 0; i < n; i++) target[i, s.Classes[i]] += onTarget;
+                dg = (u * (p - Constant(target))).Sum().Reshape(g.Value.ShapeArray) * scale;
+            }
+            return [dl, dg];
+        }
+        ReadOnlySpan<T> us = u.Value.AsSpan(), ps = s.Softmax.AsSpan();
+        Tensor<T>? dLogits = node.NeedsGrad(0) ? GraphScope.NewBuffer<T>([n, c]) : null;
+        T gs = g.Item() * scale, dgSum = T.Zero;
+        for (int i = 0; i < n; i++)
+        {
+            var ur = us.Slice(i * c, c);
+            var pr = ps.Slice(i * c, c);
+            T dot = System.Numerics.Tensors.TensorPrimitives.Dot(ur, pr);
+            // Σ u⊙(p − target) over the row = u·p − (1−ε)·u[y] − ε/C·Σu.
+            dgSum += dot - onTarget * ur[s.Classes[i]];
+            if (s.Smoothing > 0) dgSum -= spread * System.Numerics.Tensors.TensorPrimitives.Sum(ur);
+            if (dLogits is not null)
+            {
+                var dr = dLogits.AsSpan().Slice(i * c, c);
+                System.Numerics.Tensors.TensorPrimitives.Subtract(ur, dot, dr);
+                System.Numerics.Tensors.TensorPrimitives.Multiply(dr, pr, dr);
+                System.Numerics.Tensors.TensorPrimitives.Multiply(dr, gs, dr);
+            }
+        }
+        Var<T>? gradG = null;
+        if (node.NeedsGrad(1))
+        {
+            var t = GraphScope.NewBuffer<T>(g.Value.ShapeArray);
+            t.AsSpan()[0] = dgSum * scale;
+            gradG = Plain(t);
+        }
+        return [dLogits is null ? null : Plain(dLogits), gradG];
     };
 }

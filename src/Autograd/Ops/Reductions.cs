@@ -92,3 +92,38 @@ public sealed partial class Var<T>
     /// <summary>softmax along <paramref name="axis"/>: exp(log_softmax(x)).</summary>
     public Var<T> Softmax(int axis = -1) => LogSoftmax(axis).Exp();
 }
+
+// The inner product Σ a⊙b as one primitive: Hvp contracts every parameter's gradient with its
+// direction this way, and one node per parameter (instead of a product and a sum) keeps that cheap.
+public sealed partial class Var<T>
+{
+    /// <summary>Σ a⊙b over all elements (a scalar); <paramref name="a"/> and <paramref name="b"/> have the same shape.</summary>
+    public static Var<T> Dot(Var<T> a, Var<T> b)
+    {
+        if (!ShapeUtil.SameShape(a.Shape, b.Shape))
+            throw new ArgumentException($"Dot needs two operands of the same shape, got {ShapeUtil.Format(a.Shape)} and {ShapeUtil.Format(b.Shape)}; broadcast explicitly (a * b).Sum() if that is what you mean.");
+        T value = a.Value.IsContiguous && b.Value.IsContiguous
+            ? System.Numerics.Tensors.TensorPrimitives.Dot(a.Value.AsSpan(), b.Value.AsSpan())
+            : Tensor.Mul(a.Value, b.Value).ToArray().Aggregate(T.Zero, (s, x) => s + x);
+        var result = GraphScope.NewBuffer<T>([]);
+        result.AsSpan()[0] = value;
+        return Record(OpRegistry.Dot, result, DotRule, null, a, b);
+    }
+
+    // da = g·b, db = g·a (g a scalar). Plain: one scaled copy each; recording: var products.
+    private static readonly BackwardRule<T> DotRule = static (n, g) =>
+    {
+        Var<T> a = n.Input(0), b = n.Input(1);
+        if (GradMode.IsEnabled || !a.Value.IsContiguous || !b.Value.IsContiguous)
+            return [n.NeedsGrad(0) ? g * b : null, n.NeedsGrad(1) ? g * a : null];
+        T s = g.Item();
+        return [n.NeedsGrad(0) ? Plain(Scaled(b.Value, s)) : null, n.NeedsGrad(1) ? Plain(Scaled(a.Value, s)) : null];
+    };
+
+    private static Tensor<T> Scaled(Tensor<T> x, T s)
+    {
+        var dst = GraphScope.NewBuffer<T>(x.ShapeArray);
+        System.Numerics.Tensors.TensorPrimitives.Multiply(x.AsSpan(), s, dst.AsSpan());
+        return dst;
+    }
+}

@@ -44,6 +44,9 @@ public sealed class MlpStepSuite : IBenchSuite
             stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"hvp B=64 64-128-128-10: forward {hf:F1} us, backward with createGraph {hb1:F1} us, dot {hd:F1} us, second backward {hb2:F1} us"));
             stdout.WriteLine("second backward by op (best pass of 30): " + ByOp);
+            double ratio = HvpOverGrad(64, [64, 128, 128, 10], out double gradUs, out double hvpUs);
+            stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"hvp/grad B=64 64-128-128-10: grad_us {gradUs:F1}, hvp_us {hvpUs:F1}, ratio {ratio:F2} (budget 4x)"));
             return 0;
         }
         var rows = Quick().ToList();
@@ -144,7 +147,7 @@ public sealed class MlpStepSuite : IBenchSuite
             var grads = NativeFree.Autograd.Autodiff.Gradients(y, leaves, createGraph: true);
             long t2 = Stopwatch.GetTimestamp();
             NativeFree.Autograd.Var<float>? dot = null;
-            for (int i = 0; i < grads.Length; i++) { var term = (grads[i]! * vs[i]).Sum(); dot = dot is null ? term : dot + term; }
+            for (int i = 0; i < grads.Length; i++) { var term = NativeFree.Autograd.Var<float>.Dot(grads[i]!, NativeFree.Autograd.Var<float>.Constant(vs[i])); dot = dot is null ? term : dot + term; }
             long t3 = Stopwatch.GetTimestamp();
             observer.Last = Stopwatch.GetTimestamp();
             NativeFree.Autograd.Autodiff.Gradients(dot!, leaves, observer: observer);
@@ -153,7 +156,7 @@ public sealed class MlpStepSuite : IBenchSuite
             long[] t = [t0, t1, t2, t3, t4];
             for (int k = 0; k < 4; k++) best[k] = Math.Min(best[k], (t[k + 1] - t[k]) * 1e6 / Stopwatch.Frequency);
         }
-        ByOp = string.Join(", ", observer.Best.OrderByDescending(kv => kv.Value).Take(8)
+        ByOp = string.Join(", ", observer.Best.OrderByDescending(kv => kv.Value).Take(Environment.GetEnvironmentVariable("NF_BYSHAPE") is null ? 8 : 30)
             .Select(kv => string.Create(CultureInfo.InvariantCulture, $"{kv.Key} {kv.Value * 1e6 / Stopwatch.Frequency:F1}us")));
         return (best[0], best[1], best[2], best[3]);
     }
@@ -175,7 +178,10 @@ public sealed class MlpStepSuite : IBenchSuite
         public void OnNode(NativeFree.Autograd.Node<float> node, NativeFree.Autograd.Var<float> gradOutput, IReadOnlyList<NativeFree.Autograd.Var<float>?> inputGrads)
         {
             long now = Stopwatch.GetTimestamp();
-            Ticks[node.Op.Name] = Ticks.GetValueOrDefault(node.Op.Name) + now - Last;
+            // NF_BYSHAPE=1 splits each op by its input shapes (T marks a strided view): a profiling aid.
+            string key = Environment.GetEnvironmentVariable("NF_BYSHAPE") is null ? node.Op.Name
+                : node.Op.Name + "(" + string.Join(",", node.Inputs.Select(i => string.Join("x", i.Value.ShapeArray) + (i.Value.IsContiguous ? "" : "T"))) + ")";
+            Ticks[key] = Ticks.GetValueOrDefault(key) + now - Last;
             Last = now;
         }
     }
