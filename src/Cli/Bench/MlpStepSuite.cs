@@ -68,7 +68,7 @@ public sealed class MlpStepSuite : IBenchSuite
             string json = string.Create(CultureInfo.InvariantCulture,
                 $"{{\"name\": \"mlp-step\", \"batch\": {batch}, \"dims\": \"{dimText}\", \"us_per_step\": {m.UsPerStep:F2}, \"ops_per_step\": {m.Ops}, \"ns_per_op\": {m.NsPerOp:F1}, \"bytes_per_step\": {m.BytesPerStep}}}");
             yield return new BenchRow($"mlp-step B={batch} {dimText}", m.UsPerStep, "us/step",
-                string.Create(CultureInfo.InvariantCulture, $"{m.Ops,5} {m.NsPerOp,10:F0} {m.BytesPerStep,12}"), json);
+                string.Create(CultureInfo.InvariantCulture, $"{m.Ops} ops/step, {m.NsPerOp:F0} ns/op, {m.BytesPerStep} B/step"), json);
         }
         double ratio = HvpOverGrad(64, [64, 128, 128, 10], out double gradUs, out double hvpUs);
         yield return new BenchRow("mlp-hvp/grad B=64 64-128-128-10", ratio, "x",
