@@ -46,6 +46,8 @@ public static class Stax
     public static Identity Identity() => new();
     /// <summary>Any φ by Gauss–Hermite quadrature (φ′ by finite differences when not given).</summary>
     public static QuadratureActivation Elementwise(Func<double, double> f, Func<double, double>? df = null, int points = 64) => new(f, df, points);
+    /// <summary>Any elementwise φ given on Autograd variables (e.g. <c>x =&gt; x.Tanh()</c>): quadrature kernels with φ′ by autodiff, and a trainable finite network.</summary>
+    public static QuadratureActivation ElementwiseAutograd(Func<Autograd.Var<double>, Autograd.Var<double>> f, int points = 64) => QuadratureActivation.FromAutograd(f, points);
     /// <summary>Average pooling (window = stride by default, VALID).</summary>
     public static AvgPool AvgPool(int kh, int kw, Padding padding = Padding.Valid) => new([kh, kw], null, padding);
     /// <summary>Global average pooling over all positions.</summary>

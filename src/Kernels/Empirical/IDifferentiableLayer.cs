@@ -42,6 +42,12 @@ public sealed class ParameterVars
         All = all;
     }
 
+    /// <summary>
+    /// Randomness for stochastic layers on the tape (Dropout in training mode draws its masks from it, in the
+    /// same order as the plain forward pass given the same sampler); null when the network is deterministic.
+    /// </summary>
+    public INormalSampler? Sampler { get; init; }
+
     /// <summary>The variable for one parameter tensor.</summary>
     public Var<double> this[NativeFree.Tensors.Tensor<double> tensor]
         => _map.TryGetValue(tensor, out var v) ? v : throw new ArgumentException("This tensor is not one of the network's parameters.", nameof(tensor));
@@ -49,5 +55,6 @@ public sealed class ParameterVars
     /// <summary>Runs <paramref name="layer"/> on the tape, or explains which layer has no differentiable forward pass.</summary>
     public static Var<double> ApplyLayer(ILayer layer, Parameters parameters, ParameterVars vars, Var<double> x)
         => layer is IDifferentiableLayer d ? d.Apply(parameters, vars, x)
-            : throw new NotSupportedException($"{layer.Name}: no Autograd forward pass yet (supported: dense, serial, relu/abrelu/leaky_relu/abs, identity), so no empirical kernel.");
+            : throw new NotSupportedException($"{layer.Name}: this layer has no Autograd forward pass (it does not implement IDifferentiableLayer), " +
+                "so the finite network has no empirical kernel and cannot be trained. Every built-in layer has one; a custom ILayer must implement IDifferentiableLayer.");
 }

@@ -50,7 +50,8 @@ public abstract class Activation : ILayer, Empirical.IDifferentiableLayer
 
     /// <summary>φ on the Autograd tape; activations without a differentiable form throw <see cref="NotSupportedException"/>.</summary>
     protected virtual Autograd.Var<double> ApplyVar(Autograd.Var<double> x)
-        => throw new NotSupportedException($"{Name}: no Autograd forward pass yet (supported: relu/abrelu/leaky_relu/abs, identity), so no empirical kernel.");
+        => throw new NotSupportedException($"{Name}: this activation has no Autograd form, so the finite network has no empirical kernel and cannot be trained " +
+            "(every closed-form activation has one; give a quadrature activation as a Var function).");
 
     /// <inheritdoc/>
     public virtual Kernel Transform(Kernel k)

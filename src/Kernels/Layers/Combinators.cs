@@ -86,7 +86,7 @@ public enum FanIn
 /// The kernel assumes the branches' outputs are independent given the input (true when each branch
 /// other than an identity skip ends in its own Dense/Conv with zero-mean weights), as in neural-tangents.
 /// </summary>
-public sealed class Branches : ILayer
+public sealed partial class Branches : ILayer
 {
     /// <summary>The branches (an <see cref="Identity"/> is a skip connection).</summary>
     public IReadOnlyList<ILayer> Parallel { get; }

@@ -8,7 +8,7 @@ namespace NativeFree.Kernels.Layers;
 /// Kernel (NTK parametrization): Σ′(p, q) = W_std²/k·Σ_d Σ(p + d, q + d) + b_std², NTK′ = W_std²/k·Σ_d (NTK + Σ)(p + d, q + d) + b_std²;
 /// only the same tap d appears on both sides because filter weights are independent across taps.
 /// </summary>
-public sealed class Conv : ILayer
+public sealed partial class Conv : ILayer
 {
     private readonly Window2D _win;
 

@@ -8,7 +8,7 @@ namespace NativeFree.Kernels.Layers;
 /// Like neural-tangents, the kernel treats the channel mean as zero, which holds in the infinite-width
 /// limit for the output of a Dense/Conv layer (zero-mean weights), not after a nonlinearity.
 /// </summary>
-public sealed class LayerNorm(double epsilon = 1e-12) : ILayer
+public sealed partial class LayerNorm(double epsilon = 1e-12) : ILayer
 {
     /// <inheritdoc/>
     public string Name => "layer_norm";
@@ -84,7 +84,7 @@ public sealed class LayerNorm(double epsilon = 1e-12) : ILayer
 /// the identity in test mode. Kernel (training mode): an input with itself at the same position gets
 /// E[m²]/keep² = 1/keep, different inputs or positions are unchanged.
 /// </summary>
-public sealed class Dropout : ILayer
+public sealed partial class Dropout : ILayer
 {
     /// <summary>Keep probability in (0, 1].</summary>
     public double Keep { get; }

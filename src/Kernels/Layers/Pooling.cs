@@ -7,7 +7,7 @@ namespace NativeFree.Kernels.Layers;
 /// neural-tangents' default). Mixes positions, so the kernel needs the full spatial covariance:
 /// Σ′(o1, o2) = 1/k²·Σ_{a ∈ win(o1), b ∈ win(o2)} Σ(a, b).
 /// </summary>
-public sealed class AvgPool : ILayer
+public sealed partial class AvgPool : ILayer
 {
     private readonly Window2D _win;
     private readonly int _rank;
@@ -103,7 +103,7 @@ public sealed class AvgPool : ILayer
 /// Mean over all spatial positions. Kernel: Σ′ = mean over (p, q) of Σ(p, q): the CNTK with global average
 /// pooling, which needs the full spatial covariance.
 /// </summary>
-public sealed class GlobalAvgPool : ILayer
+public sealed partial class GlobalAvgPool : ILayer
 {
     /// <inheritdoc/>
     public string Name => "global_avg_pool";
@@ -156,7 +156,7 @@ public sealed class GlobalAvgPool : ILayer
 /// Flattens spatial axes and channels into one feature axis. Kernel: the mean over positions of the
 /// same-position covariance Σ(p, p) (a following Dense divides by the fan-in C·P); cheap in diagonal mode.
 /// </summary>
-public sealed class Flatten : ILayer
+public sealed partial class Flatten : ILayer
 {
     /// <inheritdoc/>
     public string Name => "flatten";

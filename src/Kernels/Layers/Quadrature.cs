@@ -60,7 +60,7 @@ public static class GaussHermite
 /// Kinks (ReLU-like) converge slowly under Gauss–Hermite (96 points per axis: about 3e-3 relative error);
 /// <see cref="QuadratureRule.SplitAtZero"/> handles φ with kinks or jumps at 0 to near machine precision.
 /// </summary>
-public sealed class QuadratureActivation : Activation
+public sealed partial class QuadratureActivation : Activation
 {
     private readonly Func<double, double> _f;
     private readonly Func<double, double>? _df;

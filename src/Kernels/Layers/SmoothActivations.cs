@@ -7,7 +7,7 @@ namespace NativeFree.Kernels.Layers;
 /// φ(x) = a·erf(b·x) + c. E[φφ] = a²·(2/π)·asin(2b²k12 / √((1 + 2b²k11)(1 + 2b²k22))) + c²,
 /// E[φ′φ′] = a²b²·(4/π) / √((1 + 2b²k11)(1 + 2b²k22) − 4b⁴k12²) (Williams 1997).
 /// </summary>
-public sealed class Erf(double a = 1, double b = 1, double c = 0) : Activation
+public sealed partial class Erf(double a = 1, double b = 1, double c = 0) : Activation
 {
     /// <inheritdoc/>
     public override string Name => FormattableString.Invariant($"erf({a}, {b}, {c})");
@@ -34,7 +34,7 @@ public sealed class Erf(double a = 1, double b = 1, double c = 0) : Activation
 /// with Δ² = (k11 + 1)(k22 + 1) − k12² and α = atan2(k12, Δ),
 /// E[φφ] = k12/4 + (k12² + k11k22Δ²)/((k11 + 1)(k22 + 1)Δ)/(2π) + k12·α/(2π).
 /// </summary>
-public sealed class Gelu : Activation
+public sealed partial class Gelu : Activation
 {
     /// <inheritdoc/>
     public override string Name => "gelu";
@@ -64,7 +64,7 @@ public sealed class Gelu : Activation
 /// φ(x) = a·sin(b·x + c) (Cos adds π/2 to c). With S = (k11 + k22)/2:
 /// E[φφ] = a²/2·(e^{b²(k12 − S)} − cos(2c)·e^{−b²(k12 + S)}), E[φ′φ′] = a²b²/2·(e^{b²(k12 − S)} + cos(2c)·e^{−b²(k12 + S)}).
 /// </summary>
-public sealed class Sin(double a = 1, double b = 1, double c = 0, string? name = null) : Activation
+public sealed partial class Sin(double a = 1, double b = 1, double c = 0, string? name = null) : Activation
 {
     /// <summary>a·cos(b·x + c) as a shifted sine.</summary>
     public static Sin Cos(double a = 1, double b = 1, double c = 0) => new(a, b, c + Math.PI / 2, FormattableString.Invariant($"cos({a}, {b}, {c})"));
@@ -93,7 +93,7 @@ public sealed class Sin(double a = 1, double b = 1, double c = 0, string? name =
 /// The random-Fourier-feature activation φ(x) = √2·sin(√(2γ)·x + π/4) whose NNGP is the RBF kernel
 /// exp(−γ(k11 + k22 − 2k12)); E[φ′φ′] = 2γ·exp(−γ(k11 + k22 − 2k12)).
 /// </summary>
-public sealed class Rbf(double gamma = 1) : Activation
+public sealed partial class Rbf(double gamma = 1) : Activation
 {
     /// <inheritdoc/>
     public override string Name => FormattableString.Invariant($"rbf({gamma})");
@@ -117,7 +117,7 @@ public sealed class Rbf(double gamma = 1) : Activation
 /// φ(x) = sign(x): E[φφ] = 1 − 2θ/π. Its derivative is zero almost everywhere, so the NTK
 /// contribution of earlier layers vanishes (as in neural-tangents).
 /// </summary>
-public sealed class Sign : Activation
+public sealed partial class Sign : Activation
 {
     /// <inheritdoc/>
     public override string Name => "sign";
@@ -142,7 +142,7 @@ public sealed class Sign : Activation
 /// φ(x) = xⁿ. By the Hermite expansion xⁿ = Σₘ aₙₘ Heₘ(x), aₙₘ = n!/(m!·((n−m)/2)!·2^((n−m)/2)):
 /// E[uⁿvⁿ] = Σₘ aₙₘ²·m!·k12ᵐ·(k11k22)^((n−m)/2); E[φ′φ′] = n²·E[uⁿ⁻¹vⁿ⁻¹].
 /// </summary>
-public sealed class Monomial : Activation
+public sealed partial class Monomial : Activation
 {
     private readonly int _degree;
 
@@ -193,7 +193,7 @@ public sealed class Monomial : Activation
 /// E[φφ] = (k11k22)^(n/2)/(2π)·Jₙ(θ) with J₀ = π − θ, J₁ = sin θ + (π − θ)cos θ,
 /// J₂ = 3 sin θ cos θ + (π − θ)(1 + 2cos²θ); E[φ′φ′] = n²·(k11k22)^((n−1)/2)/(2π)·Jₙ₋₁(θ) (0 for n = 0, a step).
 /// </summary>
-public sealed class RectifiedMonomial : Activation
+public sealed partial class RectifiedMonomial : Activation
 {
     private readonly int _degree;
 
