@@ -79,11 +79,24 @@ public class EmpiricalKernelTests(ITestOutputHelper output)
     [Fact]
     public void UnsupportedLayerIsNamed()
     {
-        var net = Stax.Serial(Stax.Dense(4), Stax.Erf(1, 1, 0), Stax.Dense(1));
+        // Every built-in layer is differentiable; a user layer without IDifferentiableLayer is named.
+        var net = Stax.Serial(Stax.Dense(4), Stax.Erf(1, 1, 0), new PlainScale(), Stax.Dense(1));
         var x = TestUtil.RandomInputs(3, 2, 3);
         var p = net.Init(FeatureShape.FromBatchShape(x.Shape), new SeededNormalSampler(1));
         var e = Assert.Throws<NotSupportedException>(() => EmpiricalKernel.Ntk(net, p, x));
-        Assert.Contains("erf", e.Message);
+        Assert.Contains("plain_scale", e.Message);
+        Assert.Contains("IDifferentiableLayer", e.Message);
+    }
+
+    /// <summary>A user layer with only the plain forward pass.</summary>
+    private sealed class PlainScale : ILayer
+    {
+        public string Name => "plain_scale";
+        public FeatureShape OutputShape(FeatureShape input) => input;
+        public void Analyze(LayerAnalysis state) { }
+        public Parameters Init(FeatureShape input, INormalSampler sampler) => Parameters.Empty;
+        public Tensor<double> Apply(Parameters parameters, Tensor<double> x, INormalSampler? sampler = null) => Tensor.Mul(x, 2.0);
+        public Kernel Transform(Kernel k) => k;
     }
 
     /// <summary>
