@@ -86,7 +86,8 @@ public static class FiniteNetwork
             var vars = new ParameterVars(current) { Sampler = sampler };
             var f = FiniteNetwork.Apply(network, current, vars, xv);
             if (f.Value.Length != ys.Length)
-                throw new ArgumentException($"The network gives output [{string.Join(", ", f.Value.ShapeArray)}] but y has shape [{string.Join(", ", ys.ShapeArray)}].", nameof(y));
+                throw new ArgumentException($"The network's output [{string.Join(", ", f.Value.ShapeArray)}] does not match y [{string.Join(", ", ys.ShapeArray)}] " +
+                    $"({f.Value.Length / n} vs {ys.Length / n} outputs per input).", nameof(y));
             var diff = f.Reshape(ys.ShapeArray) - Var<double>.Constant(ys);
             var l = (diff * diff).Sum() * (0.5 / n);
             loss[step] = l.Item();
