@@ -1,0 +1,73 @@
+using NativeFree.Kernels;
+using NativeFree.Kernels.Empirical;
+using NativeFree.Kernels.Layers;
+using NativeFree.Tensors;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace NativeFree.Kernels.Tests;
+
+/// <summary>
+/// Empirical NTKs of convolutional networks (Autograd through conv, relu, pooling) against the analytic CNTK:
+/// the Monte-Carlo average over S initialisations of width C has relative error ≈ (one-network error)/√S + O(1/C).
+/// The one-network spread is measured on independent networks, as in <see cref="EmpiricalKernelTests"/>.
+/// </summary>
+public class EmpiricalCnnTests(ITestOutputHelper output)
+{
+    private static Serial FlattenCnn(int channels) => Stax.Serial(
+        Stax.Conv(channels, 3, 3, wStd: 1.4, bStd: 0.1), Stax.Relu(), Stax.Conv(channels, 3, 3, wStd: 1.4, bStd: 0.1), Stax.Relu(),
+        Stax.Flatten(), Stax.Dense(1, 1.2, 0.1));
+
+    private static Serial PoolCnn(int channels) => Stax.Serial(
+        Stax.Conv(channels, 3, 3, wStd: 1.4, bStd: 0.1), Stax.Relu(), Stax.Conv(channels, 3, 3, wStd: 1.4, bStd: 0.1, padding: Padding.Valid), Stax.Relu(),
+        Stax.GlobalAvgPool(), Stax.Dense(1, 1.2, 0.1));
+
+    private void AssertMonteCarloMatches(Func<int, Serial> make, Tensor<double> x, int channels, int samples, int spread, double cap)
+    {
+        var analytic = KernelFunction.Compute(make(1), x).Ntk!.ToArray();
+        var mc = EmpiricalKernel.MonteCarlo(make(channels), x, null, samples, seed: 17, KernelKinds.Ntk).Ntk!.ToArray();
+        double rms = 0;
+        for (int s = 0; s < spread; s++)
+        {
+            var p = make(channels).Init(FeatureShape.FromBatchShape(x.Shape), new SeededNormalSampler(500 + s));
+            rms += Math.Pow(TestUtil.RelFrobenius(EmpiricalKernel.Ntk(make(channels), p, x).ToArray(), analytic), 2) / spread;
+        }
+        rms = Math.Sqrt(rms);
+        double err = TestUtil.RelFrobenius(mc, analytic);
+        output.WriteLine($"{make(channels).Name}: one network rms {rms:F4}, mean of {samples} {err:F4}");
+        // 3σ of the sampling error plus a finite-width bias allowance of 2/C.
+        Assert.True(err < 3 * rms / Math.Sqrt(samples) + 2.0 / channels, $"MC NTK error {err:F4} vs one-network rms {rms:F4}");
+        Assert.True(err < cap, $"MC NTK error {err:F4}");
+    }
+
+    /// <summary>conv relu conv relu flatten dense: the diagonal-spatial CNTK.</summary>
+    [Fact]
+    [Trait("Category", "Slow")]
+    public void FlattenCnnMatchesAnalyticNtk()
+        => AssertMonteCarloMatches(FlattenCnn, TestUtil.RandomInputs(41, 4, 4, 4, 2), channels: 128, samples: 16, spread: 6, cap: 0.06);
+
+    /// <summary>conv relu conv(valid) relu global_avg_pool dense: the full spatial covariance.</summary>
+    [Fact]
+    [Trait("Category", "Slow")]
+    public void GlobalAvgPoolCnnMatchesAnalyticNtk()
+        => AssertMonteCarloMatches(PoolCnn, TestUtil.RandomInputs(42, 4, 5, 5, 2), channels: 128, samples: 16, spread: 6, cap: 0.06);
+
+    /// <summary>On a tiny CNN with a pooling top the empirical NTK is exactly J·Jᵀ by finite differences (independent oracle).</summary>
+    [Fact]
+    public void TinyCnnNtkEqualsFiniteDifferenceJacobians()
+    {
+        var net = Stax.Serial(Stax.Conv(3, 2, 2, wStd: 1.3, bStd: 0.2), Stax.Relu(), Stax.AvgPool(2, 2), Stax.Conv(2, 2, 2, wStd: 1.2, padding: Padding.Valid), Stax.Gelu(),
+            Stax.GlobalAvgPool(), Stax.Dense(2, 1.1, 0.1));
+        var x1 = TestUtil.RandomInputs(43, 3, 6, 6, 2);
+        var x2 = TestUtil.RandomInputs(44, 2, 6, 6, 2);
+        var p = net.Init(FeatureShape.FromBatchShape(x1.Shape), new SeededNormalSampler(45));
+        var both = Tensor.Zeros<double>(5, 6, 6, 2);
+        x1.ToArray().CopyTo(both.AsSpan()); x2.ToArray().CopyTo(both.AsSpan().Slice(x1.Length));
+        var want = LayerAutogradTests.FiniteDifferenceNtk(net, p, both);
+        var got = EmpiricalKernel.Ntk(net, p, x1, x2, tileInputs: 2).ToArray();
+        double scale = want.Max(Math.Abs);
+        for (int i = 0; i < 3; i++)
+            for (int j = 0; j < 2; j++)
+                Assert.True(Math.Abs(got[i * 2 + j] - want[i * 5 + 3 + j]) <= 1e-6 * Math.Max(1, scale), $"[{i}, {j}]: {got[i * 2 + j]} vs {want[i * 5 + 3 + j]}");
+    }
+}
