@@ -56,7 +56,7 @@ public static class GaussHermite
 /// <summary>
 /// Any activation, its kernels by 2-D Gauss–Hermite quadrature of E[φ(u)φ(v)] and E[φ′(u)φ′(v)] over the
 /// bivariate normal. Without an explicit derivative φ′ is taken by central finite differences (step
-/// 1e-5·max(1, |x|)); this will switch to the autodiff derivative once NativeFree.Autograd is merged.
+/// 1e-5·max(1, |x|)); <see cref="FromAutograd"/> takes φ as a Var function and differentiates it exactly.
 /// Kinks (ReLU-like) converge slowly under Gauss–Hermite (96 points per axis: about 3e-3 relative error);
 /// <see cref="QuadratureRule.SplitAtZero"/> handles φ with kinks or jumps at 0 to near machine precision.
 /// </summary>
