@@ -52,6 +52,26 @@ public class EmpiricalCnnTests(ITestOutputHelper output)
     public void GlobalAvgPoolCnnMatchesAnalyticNtk()
         => AssertMonteCarloMatches(PoolCnn, TestUtil.RandomInputs(42, 4, 5, 5, 2), channels: 128, samples: 16, spread: 6, cap: 0.06);
 
+    /// <summary>
+    /// The other trainable layers' NTK transforms against their finite networks: erf, GELU, a residual block, a
+    /// concatenation, layer norm, 1-D conv with stride and avg-pool (all differentiable on the tape since this change).
+    /// </summary>
+    [Theory]
+    [Trait("Category", "Slow")]
+    [InlineData("mlp")]
+    [InlineData("conv1d")]
+    public void OtherLayersMatchAnalyticNtk(string kind)
+    {
+        Serial Mlp(int w) => Stax.Serial(Stax.Dense(w, 1.3, 0.1), Stax.Erf(1.1, 0.9, 0.2), Stax.Dense(w, 1.2, 0.1),
+            Stax.Residual(Stax.Gelu(), Stax.Dense(w, 1.1, 0.1)), Stax.LayerNorm(),
+            Stax.FanInConcat(Stax.Serial(Stax.Relu(), Stax.Dense((w + 1) / 2, 1.4, 0.0)), Stax.Serial(Stax.Dense((w + 1) / 2, 1.0, 0.2))), Stax.Dense(w, 1.2, 0.1), Stax.Relu(),
+            Stax.Dense(1, 1.0, 0.05));
+        Serial Conv1(int c) => Stax.Serial(Stax.Conv1D(c, 3, stride: 2, wStd: 1.5, bStd: 0.1), Stax.Relu(), new AvgPool([2], [1], Padding.Same),
+            Stax.Conv1D(c, 2, padding: Padding.Valid, wStd: 1.3), Stax.Erf(), Stax.GlobalAvgPool(), Stax.Dense(1, 1.0, 0.1));
+        if (kind == "mlp") AssertMonteCarloMatches(Mlp, TestUtil.RandomInputs(46, 4, 6), channels: 512, samples: 16, spread: 6, cap: 0.06);
+        else AssertMonteCarloMatches(Conv1, TestUtil.RandomInputs(47, 4, 9, 3), channels: 256, samples: 16, spread: 6, cap: 0.06);
+    }
+
     /// <summary>On a tiny CNN with a pooling top the empirical NTK is exactly J·Jᵀ by finite differences (independent oracle).</summary>
     [Fact]
     public void TinyCnnNtkEqualsFiniteDifferenceJacobians()
