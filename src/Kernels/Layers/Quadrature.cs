@@ -150,6 +150,7 @@ public sealed partial class QuadratureActivation : Activation
             }
             return;
         }
+        if (_varF is not null) { DualAutograd(k11, k22, k12, ntk); return; } // φ and φ′ on whole node grids, one tape per chunk
         int n = _z.Length;
         Span<double> fu = stackalloc double[n], gu = stackalloc double[n];
         for (int e = 0; e < k12.Length; e++)
