@@ -16,7 +16,7 @@ public class LayerAutogradTests
     /// <summary>A small network per layer (inputs [2, 5, 4, 3] for 2-D, [2, 7, 3] for 1-D, [2, 4] for dense), with a Dense/Conv before each nonlinearity.</summary>
     public static TheoryData<string> Networks => new()
     {
-        "conv_same", "conv_same_stride_rect", "conv_valid_stride", "conv_standard_nobias", "conv1d_same_stride", "conv1d_valid",
+        "dense_standard", "conv_same", "conv_same_stride_rect", "conv_valid_stride", "conv_standard_nobias", "conv1d_same_stride", "conv1d_valid",
         "avg_pool_valid", "avg_pool_same_stride", "avg_pool1d", "global_avg_pool", "global_avg_pool1d", "flatten",
         "layer_norm_dense", "layer_norm_spatial", "dropout_test", "dropout_train", "fan_in_sum", "fan_in_concat", "residual",
         "relu", "abrelu", "leaky", "abs", "erf", "gelu", "sin", "cos", "rbf", "sign", "mono0", "mono1", "mono2", "mono3",
@@ -29,6 +29,7 @@ public class LayerAutogradTests
         ILayer Act(Activation a) => Stax.Serial(Stax.Dense(3, 1.3, 0.2), a, Stax.Dense(2, 1.1, 0.1));
         return name switch
         {
+            "dense_standard" => (Stax.Serial(Stax.Dense(5, 1.4, 0.3, Parametrization.Standard), Stax.Erf(), Stax.Dense(2, 1.1, null, Parametrization.Standard)), vec),
             "conv_same" => (Stax.Serial(Stax.Conv(4, 3, 3, wStd: 1.3, bStd: 0.2), Stax.Relu(), Stax.Conv(2, 3, 3, wStd: 1.1, bStd: 0.1)), img),
             "conv_same_stride_rect" => (new Conv(3, [3, 2], [2, 3], Padding.Same, 1.2, 0.3), img),
             "conv_valid_stride" => (new Conv(3, [2, 3], [2, 1], Padding.Valid, 1.4, 0.1), img),
