@@ -19,7 +19,7 @@ public static class NetworkSpec
         "  conv(channels, filter=3, stride=1, padding=same|valid, w_std=1, b_std=0, parametrization=ntk)  2-D; filter 3 or 3x5\n" +
         "  conv1d(channels, filter=3, stride=1, padding=same, w_std=1, b_std=0, parametrization=ntk)\n" +
         "  relu  abrelu(a, b)  leaky_relu(alpha=0.01)  abs  erf(a=1, b=1, c=0)  gelu  sin(a=1, b=1, c=0)  cos(a=1, b=1, c=0)\n" +
-        "  rbf(gamma=1)  sign  monomial(degree)  rectified_monomial(degree)  identity\n" +
+        "  rbf(gamma=1)  sign  monomial(degree ≤ 16)  rectified_monomial(degree ≤ 128, max(x,0)^degree)  identity\n" +
         "  avg_pool(window=2, stride=window, padding=valid)  avg_pool1d(window=2, …)  global_avg_pool  flatten\n" +
         "  layer_norm  dropout(keep, mode=train|test)\n" +
         "  residual(LAYERS)                     x + LAYERS(x)\n" +
