@@ -1,0 +1,140 @@
+using NativeFree.Autograd;
+using NativeFree.Kernels;
+using NativeFree.Kernels.Empirical;
+using NativeFree.Kernels.Layers;
+using NativeFree.Tensors;
+using Xunit;
+
+namespace NativeFree.Kernels.Tests;
+
+/// <summary>Quadrature activations whose φ′ comes from Autograd (one vectorised forward + backward over all nodes).</summary>
+public class AutodiffQuadratureTests
+{
+    private static readonly double Sqrt2 = Math.Sqrt(2);
+
+    // The user functions, written with Autograd ops, and the closed-form layers they must reproduce.
+    public static TheoryData<string> Names => new() { "erf", "gelu", "sin" };
+
+    private static Func<Var<double>, Var<double>> UserFunction(string name) => name switch
+    {
+        "erf" => x => (x * 0.7).Erf() * 1.2 + 0.3,
+        "gelu" => x => x * ((x / Sqrt2).Erf() + 1.0) * 0.5,
+        "sin" => x => (x * 0.8 + 0.4).Sin() * 1.1,
+        _ => throw new ArgumentException(name),
+    };
+
+    private static Activation ClosedForm(string name) => name switch
+    {
+        "erf" => new Erf(1.2, 0.7, 0.3),
+        "gelu" => new Gelu(),
+        "sin" => new Sin(1.1, 0.8, 0.4),
+        _ => throw new ArgumentException(name),
+    };
+
+    private static Serial Net(Activation a) => Stax.Serial(Stax.Dense(16, 1.3, 0.2), a, Stax.Dense(16, 1.1, 0.1), a, Stax.Dense(4, 0.9, 0.1));
+
+    [Theory]
+    [MemberData(nameof(Names))]
+    public void AutodiffQuadratureNtkEqualsTheClosedForm(string name)
+    {
+        var x1 = TestUtil.RandomInputs(201, 5, 3);
+        var x2 = TestUtil.RandomInputs(202, 7, 3);
+        var closed = KernelFunction.Compute(Net(ClosedForm(name)), x1, x2);
+        var quad = KernelFunction.Compute(Net(QuadratureActivation.FromAutograd(UserFunction(name), 64, "ad:" + name)), x1, x2);
+        double e1 = TestUtil.RelFrobenius(quad.Nngp!.ToArray(), closed.Nngp!.ToArray());
+        double e2 = TestUtil.RelFrobenius(quad.Ntk!.ToArray(), closed.Ntk!.ToArray());
+        Assert.True(e1 < 2e-3, $"{name}: NNGP relative error {e1}");
+        Assert.True(e2 < 4e-3, $"{name}: NTK relative error {e2}");
+        // Smooth φ under 64-point Gauss–Hermite: far inside those tolerances.
+        Assert.True(e1 < 1e-8 && e2 < 1e-8, $"{name}: NNGP {e1}, NTK {e2}");
+    }
+
+    [Theory]
+    [MemberData(nameof(Names))]
+    public void DerivativeAtTheNodesEqualsTheAnalyticDerivative(string name)
+    {
+        var act = QuadratureActivation.FromAutograd(UserFunction(name));
+        var closed = ClosedForm(name);
+        var z = GaussHermite.Normal(64).Nodes;
+        var x = new[] { 0.3, 1.0, 2.5 }.SelectMany(s => z.Select(v => s * v)).ToArray();
+        var f = new double[x.Length]; var df = new double[x.Length];
+        act.Evaluate(x, f, df);
+        for (int i = 0; i < x.Length; i++)
+        {
+            Assert.True(Math.Abs(df[i] - closed.Derivative(x[i])) <= 1e-12 * Math.Max(1, Math.Abs(closed.Derivative(x[i]))), $"{name}: φ′({x[i]}) = {df[i]} vs {closed.Derivative(x[i])}");
+            Assert.True(Math.Abs(f[i] - closed.Value(x[i])) <= 1e-12 * Math.Max(1, Math.Abs(closed.Value(x[i]))), $"{name}: φ({x[i]}) = {f[i]} vs {closed.Value(x[i])}");
+        }
+        // The scalar members agree with the batched pass.
+        Assert.Equal(df[5], act.Derivative(x[5]), 1e-15);
+        Assert.Equal(f[5], act.Value(x[5]), 1e-15);
+    }
+
+    [Fact]
+    public void AutodiffIsCloserThanFiniteDifferencesOnAHighCurvatureFunction()
+    {
+        // φ = sin(6x + 0.3): φ‴ = −216·cos, so the central difference's h²φ‴/6 error is visible; the closed form is exact.
+        var closed = new Sin(1, 6, 0.3);
+        var ad = QuadratureActivation.FromAutograd(x => (x * 6.0 + 0.3).Sin(), 96);
+        var fd = new QuadratureActivation(x => Math.Sin(6 * x + 0.3), null, 96);
+        double[] k11 = [0.15, 0.3, 0.25], k22 = [0.2, 0.3, 0.1], k12 = [0.1, 0.3, -0.12];
+        double Err(Activation a)
+        {
+            var c = (double[])k12.Clone(); var t = new double[] { 1, 1, 1 };
+            var cr = (double[])k12.Clone(); var tr = new double[] { 1, 1, 1 };
+            a.Dual(k11, k22, c, t);
+            closed.Dual(k11, k22, cr, tr);
+            return TestUtil.RelFrobenius(t, tr);
+        }
+        double eAd = Err(ad), eFd = Err(fd);
+        Assert.True(eAd < 1e-11, $"autodiff E[φ′φ′] relative error {eAd}");
+        Assert.True(eAd * 100 < eFd, $"autodiff {eAd} should be far below finite differences {eFd}");
+    }
+
+    [Fact]
+    public void SplitRuleWithAutodiffMatchesTheReluClosedForm()
+    {
+        var x = TestUtil.RandomInputs(203, 6, 3);
+        var closed = KernelFunction.Compute(Net(new Relu()), x);
+        var quad = KernelFunction.Compute(Net(QuadratureActivation.FromAutograd(v => v.Relu(), 48, "ad:relu", QuadratureRule.SplitAtZero)), x);
+        double e1 = TestUtil.RelFrobenius(quad.Nngp!.ToArray(), closed.Nngp!.ToArray());
+        double e2 = TestUtil.RelFrobenius(quad.Ntk!.ToArray(), closed.Ntk!.ToArray());
+        Assert.True(e1 < 1e-9 && e2 < 1e-7, $"NNGP {e1}, NTK {e2}");
+        // The batched split-rule path equals the scalar split-rule path with the exact step derivative.
+        var scalar = KernelFunction.Compute(Net(QuadratureActivation.Of(new Relu(), 48, QuadratureRule.SplitAtZero)), x);
+        Assert.True(TestUtil.RelFrobenius(quad.Nngp!.ToArray(), scalar.Nngp!.ToArray()) < 1e-13);
+        Assert.True(TestUtil.RelFrobenius(quad.Ntk!.ToArray(), scalar.Ntk!.ToArray()) < 1e-13);
+    }
+
+    [Fact]
+    public void BatchedPathEqualsScalarPathWithTheSameDerivative()
+    {
+        // Same nodes, same φ, same exact φ′: only the evaluation order differs (and batches span several entries).
+        var x1 = TestUtil.RandomInputs(204, 9, 3);
+        var closed = new Erf(1.2, 0.7, 0.3);
+        var scalar = KernelFunction.Compute(Net(new QuadratureActivation(closed.Value, closed.Derivative, 20)), x1);
+        var batched = KernelFunction.Compute(Net(QuadratureActivation.FromAutograd(UserFunction("erf"), 20)), x1);
+        Assert.True(TestUtil.RelFrobenius(batched.Nngp!.ToArray(), scalar.Nngp!.ToArray()) < 1e-13);
+        Assert.True(TestUtil.RelFrobenius(batched.Ntk!.ToArray(), scalar.Ntk!.ToArray()) < 1e-13);
+    }
+
+    [Fact]
+    public void TheSameFunctionGivesTheFiniteNetworksEmpiricalNtk()
+    {
+        var x = TestUtil.RandomInputs(205, 5, 3);
+        var withRelu = Stax.Serial(Stax.Dense(32, 1.4, 0.1), Stax.Relu(), Stax.Dense(2, 1.4, 0.1));
+        var withQuad = Stax.Serial(Stax.Dense(32, 1.4, 0.1), QuadratureActivation.FromAutograd(v => v.Relu()), Stax.Dense(2, 1.4, 0.1));
+        var p = withRelu.Init(FeatureShape.FromBatchShape(x.Shape), new SeededNormalSampler(9));
+        var a = EmpiricalKernel.Ntk(withRelu, p, x).ToArray();
+        var b = EmpiricalKernel.Ntk(withQuad, p, x).ToArray();
+        for (int i = 0; i < a.Length; i++) Assert.Equal(a[i], b[i], 1e-12);
+    }
+
+    [Fact]
+    public void NonElementwiseFunctionsAreRejected()
+    {
+        var act = QuadratureActivation.FromAutograd(v => v.Sum(), 8, "sum");
+        var e = Assert.Throws<ArgumentException>(() => act.Evaluate([1.0, 2.0], new double[2], new double[2]));
+        Assert.Contains("sum", e.Message);
+        Assert.Contains("elementwise", e.Message);
+    }
+}
