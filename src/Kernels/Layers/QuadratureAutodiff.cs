@@ -7,8 +7,10 @@ public sealed partial class QuadratureActivation
 {
     private readonly Func<Var<double>, Var<double>>? _differentiable;
 
-    // Points per Autograd pass: bounds the tape's memory (a few tensors of this length per recorded op).
-    private const int BatchPoints = 1 << 16;
+    // Points per Autograd pass: each recorded op allocates a tensor of this length, and 8192 doubles (64 KiB) stay off
+    // the large-object heap and in L2. Measured (erf, 64 nodes, N = 48, one thread, busy machine): 2234 µs per NTK
+    // entry with 65 536-point passes, 140–250 µs with 8192 — against 810–1620 µs for the scalar φ/φ′ path.
+    private const int BatchPoints = 1 << 13;
 
     private QuadratureActivation(Func<Var<double>, Var<double>> f, int points, string name, QuadratureRule rule)
         : this(x => ScalarPass(f, x).Value, x => ScalarPass(f, x).Derivative, points, name, rule)
@@ -36,7 +38,7 @@ public sealed partial class QuadratureActivation
 
     /// <summary>
     /// φ(xᵢ) into <paramref name="values"/> and, when <paramref name="derivatives"/> is not empty, φ′(xᵢ) into it, for all
-    /// <paramref name="x"/> at once: one Autograd forward + backward pass per 65 536 points for an activation built by
+    /// <paramref name="x"/> at once: one Autograd forward + backward pass per 8192 points for an activation built by
     /// <see cref="FromAutograd"/>, the scalar φ and φ′ (or finite differences) otherwise.
     /// </summary>
     public void Evaluate(ReadOnlySpan<double> x, Span<double> values, Span<double> derivatives)
