@@ -155,6 +155,44 @@ public class AutodiffQuadratureTests
         Assert.True(TestUtil.RelFrobenius(mc.Ntk!.ToArray(), wrong.Ntk!.ToArray()) > 0.1);
     }
 
+    private static Activation SpecActivation(string name) => (Activation)Spec.NetworkSpec.Parse($"dense(4) {name} dense(1)").Layers[1];
+
+    private static (double Nngp, double Ntk) Dual(Activation a, double k11, double k22, double k12)
+    {
+        double[] c = [k12], t = [1.0];
+        a.Dual([k11], [k22], c, t);
+        return (c[0], t[0]);
+    }
+
+    [Fact]
+    public void SpecQuadratureLayersFollowTheirKernelIdentities()
+    {
+        Activation tanh = SpecActivation("tanh"), sigmoid = SpecActivation("sigmoid"), softplus = SpecActivation("softplus"), silu = SpecActivation("silu");
+        static double Sig(double x) => 1 / (1 + Math.Exp(-x));
+        var tanhRef = new QuadratureActivation(Math.Tanh, x => 1 - Math.Tanh(x) * Math.Tanh(x), 64);
+        var siluRef = new QuadratureActivation(x => x * Sig(x), x => Sig(x) * (1 + x * (1 - Sig(x))), 64);
+        foreach (var (k11, k22, k12) in new[] { (1.0, 1.0, 0.5), (2.3, 0.4, -0.6), (0.7, 1.9, 1.1), (3.0, 3.0, 3.0) })
+        {
+            var th = Dual(tanh, k11, k22, k12);
+            var thRef = Dual(tanhRef, k11, k22, k12);
+            Assert.Equal(thRef.Nngp, th.Nngp, 1e-12);
+            Assert.Equal(thRef.Ntk, th.Ntk, 1e-12);
+            // σ(x) = ½ + ½·tanh(x/2), tanh odd: E[σσ] = ¼ + ¼·E[tanh tanh] at K/4 and E[σ′σ′] = E[tanh′ tanh′]/16 at K/4.
+            var quarter = Dual(tanh, k11 / 4, k22 / 4, k12 / 4);
+            var sg = Dual(sigmoid, k11, k22, k12);
+            Assert.Equal(0.25 + 0.25 * quarter.Nngp, sg.Nngp, 1e-12);
+            Assert.Equal(quarter.Ntk / 16, sg.Ntk, 1e-12);
+            // softplus′ = σ: the softplus NTK factor is the sigmoid NNGP.
+            Assert.Equal(sg.Nngp, Dual(softplus, k11, k22, k12).Ntk, 1e-12);
+            var si = Dual(silu, k11, k22, k12);
+            var siRef = Dual(siluRef, k11, k22, k12);
+            Assert.Equal(siRef.Nngp, si.Nngp, 1e-12);
+            Assert.Equal(siRef.Ntk, si.Ntk, 1e-12);
+        }
+        var e = Assert.Throws<ArgumentException>(() => Spec.NetworkSpec.Parse("dense(4) tanh(points=0) dense(1)"));
+        Assert.Contains("column 10:", e.Message);
+    }
+
     [Fact]
     public void NonElementwiseFunctionsAreRejected()
     {
