@@ -194,6 +194,26 @@ public class AutodiffQuadratureTests
     }
 
     [Fact]
+    public void KernelCommandRunsAQuadratureLayer()
+    {
+        const string spec = "dense(16, w_std=1.4, b_std=0.1) silu dense(16, w_std=1.4) tanh(points=32) dense(1)";
+        var dir = Directory.CreateTempSubdirectory("nf-adq").FullName;
+        try
+        {
+            var x = TestUtil.RandomInputs(208, 5, 3);
+            string xa = Path.Combine(dir, "x.npy"), o = Path.Combine(dir, "k.npy");
+            NativeFree.Kernels.IO.KernelNpyInput.Write(xa, x.ToArray(), x.ShapeArray);
+            var err = new StringWriter();
+            int code = NativeFree.Cli.Cli.Run(["kernel", "ntk", "--net", spec, "--x1", xa, "--out", o], [new NativeFree.Cli.Commands.KernelCommand()], new StringWriter(), err);
+            Assert.True(code == 0, err.ToString());
+            var expect = KernelFunction.Compute(Spec.NetworkSpec.Parse(spec), x).Ntk!.ToArray();
+            Assert.Equal(expect, NativeFree.Kernels.IO.KernelNpyInput.Read(o).Data);
+            Assert.All(expect, v => Assert.True(double.IsFinite(v) && v != 0));
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
     public void NonElementwiseFunctionsAreRejected()
     {
         var act = QuadratureActivation.FromAutograd(v => v.Sum(), 8, "sum");
