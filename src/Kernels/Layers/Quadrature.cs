@@ -55,9 +55,8 @@ public static class GaussHermite
 
 /// <summary>
 /// Any activation, its kernels by 2-D Gauss–Hermite quadrature of E[φ(u)φ(v)] and E[φ′(u)φ′(v)] over the
-/// bivariate normal. Built by <see cref="FromAutograd"/> from a differentiable φ, φ and φ′ at all nodes come from one
-/// vectorised Autograd forward and backward pass; built from a <see cref="Func{T, TResult}"/> without an explicit
-/// derivative, φ′ is taken by central finite differences (step 1e-5·max(1, |x|)).
+/// bivariate normal. Without an explicit derivative φ′ is taken by central finite differences (step
+/// 1e-5·max(1, |x|)); <see cref="FromAutograd"/> takes φ as a Var function and differentiates it exactly.
 /// Kinks (ReLU-like) converge slowly under Gauss–Hermite (96 points per axis: about 3e-3 relative error);
 /// <see cref="QuadratureRule.SplitAtZero"/> handles φ with kinks or jumps at 0 to near machine precision.
 /// </summary>
@@ -141,7 +140,6 @@ public sealed partial class QuadratureActivation : Activation
     /// <inheritdoc/>
     public override void Dual(ReadOnlySpan<double> k11, ReadOnlySpan<double> k22, Span<double> k12, Span<double> ntk)
     {
-        if (_differentiable is not null) { DualBatched(k11, k22, k12, ntk); return; }
         if (_rule == QuadratureRule.SplitAtZero)
         {
             for (int e = 0; e < k12.Length; e++)
@@ -152,6 +150,7 @@ public sealed partial class QuadratureActivation : Activation
             }
             return;
         }
+        if (_varF is not null) { DualAutograd(k11, k22, k12, ntk); return; } // φ and φ′ on whole node grids, one tape per chunk
         int n = _z.Length;
         Span<double> fu = stackalloc double[n], gu = stackalloc double[n];
         for (int e = 0; e < k12.Length; e++)

@@ -189,9 +189,9 @@ public sealed class Monomial : Activation
 }
 
 /// <summary>
-/// φ(x) = max(x, 0)ⁿ for any n ≥ 0: the arc-cosine kernels of Cho and Saul,
-/// E[φφ] = (k11k22)^(n/2)/(2π)·Jₙ(θ) with Jₙ from <see cref="ArcCosine.J"/> (J₀ = π − θ, J₁ = sin θ + (π − θ)cos θ, …);
-/// φ′ = n·φₙ₋₁, so E[φ′φ′] = n²·(k11k22)^((n−1)/2)/(2π)·Jₙ₋₁(θ) (0 for n = 0, a step).
+/// φ(x) = max(x, 0)ⁿ for any n in 0…128 (Jₙ for n ≥ 2 by the recursion in <see cref="ArcCosine.J"/>): the arc-cosine kernels of Cho and Saul,
+/// E[φφ] = (k11k22)^(n/2)/(2π)·Jₙ(θ) with J₀ = π − θ, J₁ = sin θ + (π − θ)cos θ,
+/// J₂ = 3 sin θ cos θ + (π − θ)(1 + 2cos²θ); E[φ′φ′] = n²·(k11k22)^((n−1)/2)/(2π)·Jₙ₋₁(θ) (0 for n = 0, a step).
 /// </summary>
 public sealed class RectifiedMonomial : Activation
 {
