@@ -211,6 +211,18 @@ public class AutodiffQuadratureTests
     }
 
     [Fact]
+    public void KernelsDoNotDependOnTheCallersGradMode()
+    {
+        var x = TestUtil.RandomInputs(209, 4, 3);
+        var net = Net(QuadratureActivation.FromAutograd(UserFunction("erf"), 16));
+        var on = KernelFunction.Compute(net, x);
+        KernelResult<double> off;
+        using (GradMode.Set(false)) off = KernelFunction.Compute(net, x, null, new KernelOptions { Threads = 1 });
+        Assert.Equal(on.Ntk!.ToArray(), off.Ntk!.ToArray());
+        Assert.Equal(on.Nngp!.ToArray(), off.Nngp!.ToArray());
+    }
+
+    [Fact]
     public void NonElementwiseFunctionsAreRejected()
     {
         var act = QuadratureActivation.FromAutograd(v => v.Sum(), 8, "sum");
