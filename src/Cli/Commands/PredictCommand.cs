@@ -18,10 +18,12 @@ public sealed class PredictCommand : ICommand
         "                          [--t T] [--diag-reg R] [--diag-reg-absolute] [--alpha A] [--beta B]\n" +
         "                          --out mean.npy [--var var.npy] [--dtype float64|float32] [--json]\n\n" +
         "  ntk        mean of networks trained by gradient flow on MSE (all layers), at time T (default: inf);\n" +
-        "             at T = inf --var gives the variance over initialisations (Lee et al. 2019)\n" +
+        "             --var gives the variance over initialisations at the same T (Lee et al. 2019): the prior\n" +
+        "             NNGP variance at T = 0, the NTK-GP variance at T = inf\n" +
         "  nngp       the same when only the last layer is trained; at T = inf the GP posterior mean and variance\n" +
         "  student-t  inverse-gamma(alpha, beta) prior (default 2, 2) on the last-layer variance: Student-t process\n" +
         "             mean (= NNGP mean) and variance scale·ν/(ν−2)\n" +
+        "T is gradient-flow time with learning rate 1 on the loss 1/(2N)·Σ‖f(x) − y‖² (outputs relax as e^{−λT/N}).\n" +
         "--diag-reg adds R × mean diagonal (or R itself with --diag-reg-absolute) to the train kernel; use it when the\n" +
         "train kernel is not positive definite (duplicate inputs). y-train is [N] or [N, k] (one-hot for classes).\n" +
         "--json prints {kind, n1 (test), n2 (train), seconds} (seconds: compute only).\n\n" + NetworkSpec.Grammar;
@@ -55,7 +57,6 @@ public sealed class PredictCommand : ICommand
         bool json = cli.Flag("--json");
         cli.RejectUnknown();
         if (kind == "student-t" && !double.IsPositiveInfinity(t)) throw new CliException("--t applies to ntk and nngp only (the Student-t process is a posterior, t = inf)");
-        if (varPath is not null && !double.IsPositiveInfinity(t)) throw new CliException("--var is available at t = inf only (finite-time variances are not implemented)");
 
         var sw = Stopwatch.StartNew();
         var train = KernelFunction.Compute(net, xTrain);
@@ -84,6 +85,21 @@ public sealed class PredictCommand : ICommand
             {
                 var (m, cov) = GpInference.Ntk(train.Nngp!, train.Ntk!, y, cross.Nngp!, cross.Ntk!, testTest!, reg, mode);
                 mean = m; variance = Diagonal(cov);
+                break;
+            }
+            case "nngp" when varPath is not null:
+            {
+                // Finite t: only the last layer trained, the same eigendecomposition gives mean and covariance.
+                var gd = new GradientDescentMse(train.Nngp!, y, 1, reg, mode);
+                mean = gd.Mean(cross.Nngp!, t);
+                variance = Diagonal(gd.NngpCovariance(cross.Nngp!, testTest!, t));
+                break;
+            }
+            case "ntk" when varPath is not null:
+            {
+                var gd = new GradientDescentMse(train.Ntk!, y, 1, reg, mode);
+                mean = gd.Mean(cross.Ntk!, t);
+                variance = Diagonal(gd.NtkCovariance(cross.Ntk!, train.Nngp!, cross.Nngp!, testTest!, t));
                 break;
             }
             default:

@@ -52,6 +52,7 @@ public sealed partial class QuadratureActivation
     {
         int n = _z.Length, per = n + n * n;
         bool withNtk = !ntk.IsEmpty;
+        using var record = GradMode.Set(true); // inside a caller's no-grad scope φ′ would silently come back as 0
         const int chunk = 8;
         for (int e0 = 0; e0 < k12.Length; e0 += chunk)
         {

@@ -189,7 +189,7 @@ public sealed partial class Monomial : Activation
 }
 
 /// <summary>
-/// φ(x) = max(x, 0)ⁿ for n = 0, 1, 2: the arc-cosine kernels of Cho and Saul,
+/// φ(x) = max(x, 0)ⁿ for any n in 0…128 (Jₙ for n ≥ 2 by the recursion in <see cref="ArcCosine.J"/>): the arc-cosine kernels of Cho and Saul,
 /// E[φφ] = (k11k22)^(n/2)/(2π)·Jₙ(θ) with J₀ = π − θ, J₁ = sin θ + (π − θ)cos θ,
 /// J₂ = 3 sin θ cos θ + (π − θ)(1 + 2cos²θ); E[φ′φ′] = n²·(k11k22)^((n−1)/2)/(2π)·Jₙ₋₁(θ) (0 for n = 0, a step).
 /// </summary>
@@ -197,10 +197,10 @@ public sealed partial class RectifiedMonomial : Activation
 {
     private readonly int _degree;
 
-    /// <summary>φ(x) = max(x, 0)^degree with degree 0, 1 or 2.</summary>
+    /// <summary>φ(x) = max(x, 0)^degree with degree in 0…<see cref="ArcCosine.MaxDegree"/>.</summary>
     public RectifiedMonomial(int degree)
     {
-        if (degree is < 0 or > 2) throw new ArgumentException($"Rectified monomial degree must be 0, 1 or 2, got {degree} (use a quadrature activation for higher degrees).", nameof(degree));
+        if (degree < 0 || degree > ArcCosine.MaxDegree) throw new ArgumentException($"Rectified monomial degree must be in 0..{ArcCosine.MaxDegree}, got {degree}.", nameof(degree));
         _degree = degree;
     }
 
@@ -211,16 +211,7 @@ public sealed partial class RectifiedMonomial : Activation
     /// <inheritdoc/>
     public override double Derivative(double x) => _degree == 0 || x <= 0 ? 0 : _degree * Math.Pow(x, _degree - 1);
 
-    internal static double J(int n, double th)
-    {
-        double s = Math.Sin(th), c = Math.Cos(th);
-        return n switch
-        {
-            0 => Math.PI - th,
-            1 => s + (Math.PI - th) * c,
-            _ => 3 * s * c + (Math.PI - th) * (1 + 2 * c * c),
-        };
-    }
+    internal static double J(int n, double th) => ArcCosine.J(n, th);
 
     /// <inheritdoc/>
     public override void Dual(ReadOnlySpan<double> k11, ReadOnlySpan<double> k22, Span<double> k12, Span<double> ntk)

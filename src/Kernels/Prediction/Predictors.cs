@@ -225,6 +225,106 @@ public sealed class GradientDescentMse
         return Tensor.FromArray(PredictUtil.Mul(_vectors, _n, _n, g, _m), _n, _m);
     }
 
+    /// <summary>
+    /// Covariance over initialisations [t × t] of the outputs at the test points at time <paramref name="t"/> (≥ 0, or +∞)
+    /// when only the last layer is trained, so that this object's train kernel is the NNGP K (+ diag_reg, read as
+    /// observation noise). With the linearised dynamics f_t = f₀ + K*·A(t)·(y − f₀(X)), A(t) = K⁻¹(I − e^{−ηKt/n}) and
+    /// f₀ ~ GP(0, K): Σ(t) = K** − K*·V·diag((1 − e^{−2ηλt/n})/λ)·Vᵀ·K*ᵀ. It is the prior K** at t = 0 and the GP
+    /// posterior covariance K** − K*K⁻¹K*ᵀ at t = ∞.
+    /// </summary>
+    /// <param name="kTestTrain">NNGP K(test, train) [t × n].</param>
+    /// <param name="kTestTest">NNGP K(test, test) [t × t].</param>
+    /// <param name="t">Training time ≥ 0 or +∞.</param>
+    public Tensor<double> NngpCovariance(Tensor<double> kTestTrain, Tensor<double> kTestTest, double t)
+    {
+        var (ks, m) = TestBlock(kTestTrain, nameof(kTestTrain));
+        var kss = TestTestBlock(kTestTest, m, nameof(kTestTest));
+        var h = Gains(t, 2);
+        var b = PredictUtil.Mul(ks, m, _n, _vectors, _n);          // B = K*·V [t × n]
+        var bh = (double[])b.Clone();
+        for (int i = 0; i < m; i++) for (int j = 0; j < _n; j++) bh[i * _n + j] *= h[j];
+        Gemm.Multiply(false, true, m, m, _n, -1.0, bh, _n, b, _n, 1.0, kss, m); // K** − B·diag(h)·Bᵀ
+        return Symmetric(kss, m);
+    }
+
+    /// <summary>
+    /// Covariance over initialisations [t × t] of the outputs at the test points at time <paramref name="t"/> (≥ 0, or +∞)
+    /// when all layers are trained, so that this object's train kernel is the NTK Θ (Lee et al. 2019, the
+    /// <c>compute_cov</c> of neural-tangents' <c>gradient_descent_mse_ensemble</c>): with A(t) = Θ⁻¹(I − e^{−ηΘt/n})
+    /// and f₀ ~ GP(0, K) for the NNGP K, Σ(t) = K** − Θ*·A·K*ᵀ − K*·Aᵀ·Θ*ᵀ + Θ*·A·K·Aᵀ·Θ*ᵀ. A comes from the cached
+    /// eigendecomposition, so each t costs O(n²·t + n·t²). It is K** at t = 0 and equals
+    /// <see cref="GpInference.Ntk"/> at t = ∞ (diag_reg regularises Θ only, as there).
+    /// </summary>
+    /// <param name="ntkTestTrain">NTK Θ(test, train) [t × n].</param>
+    /// <param name="nngpTrainTrain">NNGP K(train, train) [n × n].</param>
+    /// <param name="nngpTestTrain">NNGP K(test, train) [t × n].</param>
+    /// <param name="nngpTestTest">NNGP K(test, test) [t × t].</param>
+    /// <param name="t">Training time ≥ 0 or +∞.</param>
+    public Tensor<double> NtkCovariance(Tensor<double> ntkTestTrain, Tensor<double> nngpTrainTrain, Tensor<double> nngpTestTrain,
+        Tensor<double> nngpTestTest, double t)
+    {
+        var (thS, m) = TestBlock(ntkTestTrain, nameof(ntkTestTrain));
+        var (kS, m1) = TestBlock(nngpTestTrain, nameof(nngpTestTrain));
+        if (m1 != m) throw new ArgumentException($"nngpTestTrain has {m1} rows but ntkTestTrain has {m}.", nameof(nngpTestTrain));
+        var kss = TestTestBlock(nngpTestTest, m, nameof(nngpTestTest));
+        var g = Gains(t, 1);
+        var (k, n) = PredictUtil.Square(nngpTrainTrain, nameof(nngpTrainTrain));
+        if (n != _n) throw new ArgumentException($"nngpTrainTrain is {n}×{n} but the train NTK is {_n}×{_n}.", nameof(nngpTrainTrain));
+        var cg = PredictUtil.Mul(thS, m, _n, _vectors, _n);         // C = Θ*·V, then C·diag(g)
+        for (int i = 0; i < m; i++) for (int j = 0; j < _n; j++) cg[i * _n + j] *= g[j];
+        var d = PredictUtil.Mul(kS, m, _n, _vectors, _n);           // D = K*·V
+        Gemm.Multiply(false, true, m, m, _n, -1.0, cg, _n, d, _n, 1.0, kss, m);   // − Θ*·A·K*ᵀ
+        Gemm.Multiply(false, true, m, m, _n, -1.0, d, _n, cg, _n, 1.0, kss, m);   // − K*·Aᵀ·Θ*ᵀ
+        // P = Θ*·A = C·diag(g)·Vᵀ [t × n]; + P·K·Pᵀ costs O(t·n²), no n³ product.
+        var pa = PredictUtil.Mul(cg, m, _n, _vectors, _n, transB: true);
+        var pk = PredictUtil.Mul(pa, m, _n, k, _n);
+        Gemm.Multiply(false, true, m, m, _n, 1.0, pk, _n, pa, _n, 1.0, kss, m);   // + Θ*·A·K·Aᵀ·Θ*ᵀ
+        return Symmetric(kss, m);
+    }
+
+    // Per eigenvalue: (1 − e^{−p·aλ})/λ with a = ηt/n (→ p·a as λ → 0), or 1/λ at t = ∞.
+    private double[] Gains(double t, int p)
+    {
+        if (!(t >= 0)) throw new ArgumentException($"training time must be ≥ 0 or +∞, got {t}.", nameof(t));
+        var g = new double[_n];
+        double scale = Math.Abs(_values[^1]);
+        double a = p * _rate * t / _n;
+        for (int j = 0; j < _n; j++)
+        {
+            double lam = _values[j];
+            if (double.IsPositiveInfinity(t))
+            {
+                if (lam <= 1e-13 * scale)
+                    throw new ArgumentException($"At t = ∞ the train kernel must be positive definite (eigenvalue {lam:G4}); add diag_reg.");
+                g[j] = 1 / lam;
+            }
+            else g[j] = Math.Abs(lam) * a < 1e-12 ? a : -ScalarMath.Expm1(-a * lam) / lam;
+        }
+        return g;
+    }
+
+    private (double[] A, int Rows) TestBlock(Tensor<double> k, string name)
+    {
+        if (k.Rank != 2 || k.Dim(1) != _n)
+            throw new ArgumentException($"{name} has shape [{string.Join(", ", k.ShapeArray)}] but the train kernel is {_n}×{_n}.", name);
+        var a = k.ToArray();
+        PredictUtil.Finite(a, name);
+        return (a, k.Dim(0));
+    }
+
+    private static double[] TestTestBlock(Tensor<double> k, int rows, string name)
+    {
+        var (a, m) = PredictUtil.Square(k, name);
+        if (m != rows) throw new ArgumentException($"{name} is {m}×{m} but the test/train blocks have {rows} rows.", name);
+        return a;
+    }
+
+    private static Tensor<double> Symmetric(double[] c, int m)
+    {
+        for (int i = 0; i < m; i++) for (int j = 0; j < i; j++) { double h = 0.5 * (c[i * m + j] + c[j * m + i]); c[i * m + j] = h; c[j * m + i] = h; }
+        return Tensor.FromArray(c, m, m);
+    }
+
     private double[] Coefficients(double t)
     {
         if (!(t >= 0)) throw new ArgumentException($"training time must be ≥ 0 or +∞, got {t}.", nameof(t));

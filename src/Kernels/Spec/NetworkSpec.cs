@@ -19,7 +19,8 @@ public static class NetworkSpec
         "  conv(channels, filter=3, stride=1, padding=same|valid, w_std=1, b_std=0, parametrization=ntk)  2-D; filter 3 or 3x5\n" +
         "  conv1d(channels, filter=3, stride=1, padding=same, w_std=1, b_std=0, parametrization=ntk)\n" +
         "  relu  abrelu(a, b)  leaky_relu(alpha=0.01)  abs  erf(a=1, b=1, c=0)  gelu  sin(a=1, b=1, c=0)  cos(a=1, b=1, c=0)\n" +
-        "  rbf(gamma=1)  sign  monomial(degree)  rectified_monomial(degree)  identity\n" +
+        "  rbf(gamma=1)  sign  monomial(degree ≤ 16)  rectified_monomial(degree ≤ 128, max(x,0)^degree)  identity\n" +
+        "  tanh  sigmoid  softplus  silu   (no closed form: Gauss–Hermite quadrature, points=64 per axis, φ′ by autodiff)\n" +
         "  avg_pool(window=2, stride=window, padding=valid)  avg_pool1d(window=2, …)  global_avg_pool  flatten\n" +
         "  layer_norm  dropout(keep, mode=train|test)\n" +
         "  residual(LAYERS)                     x + LAYERS(x)\n" +
@@ -176,6 +177,11 @@ public static class NetworkSpec
                 case "monomial": a.Accept(this, "degree"); return new Monomial(a.Int(this, "degree", null));
                 case "rectified_monomial": a.Accept(this, "degree"); return new RectifiedMonomial(a.Int(this, "degree", null));
                 case "identity": a.Accept(this); return new Identity();
+                // No closed form: 2-D Gauss–Hermite quadrature with φ′ by Autograd (QuadratureActivation.FromAutograd).
+                case "tanh": a.Accept(this, "points"); return QuadratureActivation.FromAutograd(v => v.Tanh(), a.Int(this, "points", 64), "tanh");
+                case "sigmoid": a.Accept(this, "points"); return QuadratureActivation.FromAutograd(v => v.Sigmoid(), a.Int(this, "points", 64), "sigmoid");
+                case "softplus": a.Accept(this, "points"); return QuadratureActivation.FromAutograd(v => v.Softplus(), a.Int(this, "points", 64), "softplus");
+                case "silu": a.Accept(this, "points"); return QuadratureActivation.FromAutograd(v => v * v.Sigmoid(), a.Int(this, "points", 64), "silu");
                 case "avg_pool":
                 case "avg_pool1d":
                 {
@@ -197,7 +203,7 @@ public static class NetworkSpec
                 }
                 default:
                     throw Error(at, $"unknown layer '{name}'. Known: dense, conv, conv1d, relu, abrelu, leaky_relu, abs, erf, gelu, sin, cos, rbf, sign, " +
-                        "monomial, rectified_monomial, identity, avg_pool, avg_pool1d, global_avg_pool, flatten, layer_norm, dropout, residual, fan_in_sum, fan_in_concat");
+                        "monomial, rectified_monomial, identity, tanh, sigmoid, softplus, silu, avg_pool, avg_pool1d, global_avg_pool, flatten, layer_norm, dropout, residual, fan_in_sum, fan_in_concat");
             }
         }
 
