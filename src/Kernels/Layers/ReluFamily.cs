@@ -125,14 +125,18 @@ public partial class ABRelu
                     (Vector512.Create((ReadOnlySpan<double>)ntk.Slice(e, 8)) * (vs * pth + vm * th)).CopyTo(ntk.Slice(e, 8));
             }
         }
+        // Tail: the vector formula with the same rounding order, so an entry's value does not depend on
+        // whether it falls in a vector or the tail (the fused FC kernel computes every entry in vectors).
+        double ss = s * inv2Pi, mm = m * inv2Pi;
         for (; e < n; e++)
         {
             double norm = sq1 * sq2[e];
             double c = Math.Min(Math.Max(k12[e] * (inv1 * inv2[e]), -1), 1);
             double th = VectorMath.Acos(c);
             double sn = Math.Sqrt(Math.Max(1 - c * c, 0));
-            k12[e] = norm * inv2Pi * (s * (sn + (Math.PI - th) * c) - m * (sn - th * c));
-            if (hasNtk) ntk[e] *= (s * (Math.PI - th) + m * th) * inv2Pi;
+            double pth = Math.PI - th;
+            k12[e] = norm * (ss * (sn + pth * c) - mm * (sn - th * c));
+            if (hasNtk) ntk[e] *= ss * pth + mm * th;
         }
     }
 }
