@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using NativeFree.Kernels.Layers;
 using NativeFree.Tensors;
@@ -178,6 +179,43 @@ internal sealed class FcReluKernel
             }
     }
 
+    /// <summary>
+    /// One ABReLU + Dense layer on 8 entries: the formulas of <see cref="ABRelu.DualRow"/> and <see cref="Dense.Pairs"/>
+    /// in the same order (norm = √k11·√k22, inv = 1/(√k11·√k22) computed as in DualRow).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Layer(ref Vector512<double> k, ref Vector512<double> t, Vector512<double> norm, Vector512<double> inv,
+        Vector512<double> vs, Vector512<double> vm, Vector512<double> w, Vector512<double> b, bool wantT)
+    {
+        var c = Vector512.MinNative(Vector512.MaxNative(k * inv, -Vector512<double>.One), Vector512<double>.One);
+        var th = VectorMath.AcosSin(c, out var sn);
+        var pth = Vector512.Create(Math.PI) - th;
+        var kn = norm * (vs * (sn + pth * c) - vm * (sn - th * c));
+        kn = kn * w + b;
+        if (wantT) t = t * (vs * pth + vm * th) * w + kn;
+        k = kn;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store<T>(Vector512<double> k, Vector512<double> t, int e, int count, Span<T> kOut, Span<T> tOut, Span<double> kTmp, Span<double> tTmp)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        bool wantK = !kOut.IsEmpty, wantT = !tOut.IsEmpty;
+        int m = Math.Min(8, count - e);
+        if (typeof(T) == typeof(double) && m == 8)
+        {
+            if (wantK) k.CopyTo(MemoryMarshal.Cast<T, double>(kOut.Slice(e, 8)));
+            if (wantT) t.CopyTo(MemoryMarshal.Cast<T, double>(tOut.Slice(e, 8)));
+            return;
+        }
+        k.CopyTo(kTmp); t.CopyTo(tTmp);
+        for (int j = 0; j < m; j++)
+        {
+            if (wantK) kOut[e + j] = T.CreateTruncating(kTmp[j]);
+            if (wantT) tOut[e + j] = T.CreateTruncating(tTmp[j]);
+        }
+    }
+
     /// <summary>One row segment of a tile through all layers: g the input covariances (length padded to 8).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Row<T>(ReadOnlySpan<double> g, ReadOnlySpan<double> sq1, ReadOnlySpan<double> inv1, ReadOnlySpan<double> sq2,
@@ -190,41 +228,36 @@ internal sealed class FcReluKernel
         Span<double> tTmp = stackalloc double[8];
         if (Vector512.IsHardwareAccelerated)
         {
-            var one = Vector512<double>.One; var zero = Vector512<double>.Zero; var vpi = Vector512.Create(Math.PI);
-            for (int e = 0; e < count; e += 8)
+            // Two independent vectors per step: one entry's recursion is a serial chain of ~100 dependent
+            // instructions per layer (√, polynomial, …), so a single chain leaves the core waiting on latency.
+            int e = 0;
+            for (; e + 16 <= count + 7 - (count + 7) % 8; e += 16)
+            {
+                var k0 = Vector512.Create(g.Slice(e, 8)) * Vector512.Create(w2[0]) + Vector512.Create(b2[0]);
+                var k1 = Vector512.Create(g.Slice(e + 8, 8)) * Vector512.Create(w2[0]) + Vector512.Create(b2[0]);
+                var t0 = k0; var t1 = k1;
+                var cs0 = sq2.Slice(e / 8 * L * 8, L * 8); var ci0 = inv2.Slice(e / 8 * L * 8, L * 8);
+                var cs1 = sq2.Slice((e / 8 + 1) * L * 8, L * 8); var ci1 = inv2.Slice((e / 8 + 1) * L * 8, L * 8);
+                for (int l = 0; l < L; l++)
+                {
+                    var vsq1 = Vector512.Create(sq1[l]); var vinv1 = Vector512.Create(inv1[l]);
+                    var vs = Vector512.Create(vsA[l]); var vm = Vector512.Create(vmA[l]);
+                    var w = Vector512.Create(w2[l + 1]); var b = Vector512.Create(b2[l + 1]);
+                    Layer(ref k0, ref t0, vsq1 * Vector512.Create(cs0.Slice(l * 8, 8)), vinv1 * Vector512.Create(ci0.Slice(l * 8, 8)), vs, vm, w, b, wantT);
+                    Layer(ref k1, ref t1, vsq1 * Vector512.Create(cs1.Slice(l * 8, 8)), vinv1 * Vector512.Create(ci1.Slice(l * 8, 8)), vs, vm, w, b, wantT);
+                }
+                Store(k0, t0, e, count, kOut, tOut, kTmp, tTmp);
+                Store(k1, t1, e + 8, count, kOut, tOut, kTmp, tTmp);
+            }
+            for (; e < count; e += 8)
             {
                 var k = Vector512.Create(g.Slice(e, 8)) * Vector512.Create(w2[0]) + Vector512.Create(b2[0]);
                 var t = k;
-                var cs = sq2.Slice(e / 8 * L * 8); var ci = inv2.Slice(e / 8 * L * 8);
+                var cs = sq2.Slice(e / 8 * L * 8, L * 8); var ci = inv2.Slice(e / 8 * L * 8, L * 8);
                 for (int l = 0; l < L; l++)
-                {
-                    var norm = Vector512.Create(sq1[l]) * Vector512.Create(cs.Slice(l * 8, 8));
-                    var c = k * (Vector512.Create(inv1[l]) * Vector512.Create(ci.Slice(l * 8, 8)));
-                    c = Vector512.Min(Vector512.Max(c, -one), one);
-                    var th = VectorMath.Acos(c);
-                    var sn = Vector512.Sqrt(Vector512.Max(one - c * c, zero));
-                    var pth = vpi - th;
-                    var vs = Vector512.Create(vsA[l]); var vm = Vector512.Create(vmA[l]);
-                    k = norm * (vs * (sn + pth * c) - vm * (sn - th * c));
-                    var w = Vector512.Create(w2[l + 1]);
-                    k = k * w + Vector512.Create(b2[l + 1]);
-                    if (wantT) t = t * (vs * pth + vm * th) * w + k;
-                }
-                int m = Math.Min(8, count - e);
-                if (typeof(T) == typeof(double) && m == 8)
-                {
-                    if (wantK) k.StoreUnsafe(ref Unsafe.As<T, double>(ref kOut[e]));
-                    if (wantT) t.StoreUnsafe(ref Unsafe.As<T, double>(ref tOut[e]));
-                }
-                else
-                {
-                    k.CopyTo(kTmp); t.CopyTo(tTmp);
-                    for (int j = 0; j < m; j++)
-                    {
-                        if (wantK) kOut[e + j] = T.CreateTruncating(kTmp[j]);
-                        if (wantT) tOut[e + j] = T.CreateTruncating(tTmp[j]);
-                    }
-                }
+                    Layer(ref k, ref t, Vector512.Create(sq1[l]) * Vector512.Create(cs.Slice(l * 8, 8)), Vector512.Create(inv1[l]) * Vector512.Create(ci.Slice(l * 8, 8)),
+                        Vector512.Create(vsA[l]), Vector512.Create(vmA[l]), Vector512.Create(w2[l + 1]), Vector512.Create(b2[l + 1]), wantT);
+                Store(k, t, e, count, kOut, tOut, kTmp, tTmp);
             }
             return;
         }
@@ -236,8 +269,7 @@ internal sealed class FcReluKernel
             {
                 double norm = sq1[l] * cs[l * 8 + (e & 7)];
                 double c = Math.Min(Math.Max(k * (inv1[l] * ci[l * 8 + (e & 7)]), -1), 1);
-                double th = VectorMath.Acos(c);
-                double sn = Math.Sqrt(Math.Max(1 - c * c, 0));
+                double th = VectorMath.AcosSin(c, out double sn);
                 double pth = Math.PI - th;
                 k = norm * (_vs[l] * (sn + pth * c) - _vm[l] * (sn - th * c));
                 k = k * w2[l + 1] + b2[l + 1];
