@@ -47,16 +47,19 @@ public sealed class KernelBench : IBenchSuite
         var net = ReluNet(depth);
         KernelFunction.Compute(net, new SeededNormalSampler(2).Normal(1, 64, 64)); // JIT warm-up
         double best = double.PositiveInfinity;
-        // Blocking GCs while timing: a background GC frees the previous run's 2·N² outputs only after the next
-        // run has taken fresh pages, so every run would pay ~2·N²/512 page faults (≈ 9–18 µs each on this VM,
-        // where numpy gets 2 MB transparent huge pages through madvise, which managed code cannot request).
-        // Each run still allocates and fills its own fresh outputs; nothing is cached across runs.
+        // The previous run's 2·N² outputs are garbage; collect them before (outside) the timed region, with blocking
+        // GCs, so the heap can reuse their memory. Otherwise the GC frees them only after the next run has taken
+        // fresh pages from the OS, and every run pays ~2·N²/512 first-touch page faults (≈ 9–25 µs each on this
+        // VM; numpy avoids most of them with 2 MB transparent huge pages via madvise, which managed code cannot
+        // request). Each run still allocates and writes its own fresh outputs; nothing is cached across runs.
+        // The first run of a process always takes fresh OS pages: it is printed first ("cold").
         var mode = System.Runtime.GCSettings.LatencyMode;
         System.Runtime.GCSettings.LatencyMode = System.Runtime.GCLatencyMode.Batch;
         try
         {
             for (int r = 0; r < repeat; r++)
             {
+                GC.Collect(); GC.WaitForPendingFinalizers(); GC.Collect();
                 long f0 = MinorFaults();
                 var sw = Stopwatch.StartNew();
                 var k = KernelFunction.Compute(net, x);
