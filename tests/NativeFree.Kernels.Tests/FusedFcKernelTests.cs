@@ -135,6 +135,16 @@ public class FusedFcKernelTests
     }
 
     [Fact]
+    public void Float32OutputIsExactlyTheFloat64KernelRoundedOnce()
+    {
+        var xf = TestUtil.RandomInputs(11, 27, 5).ToArray().Select(v => (float)v).ToArray();
+        var f = KernelFunction.Compute(Net(), Tensor.FromArray(xf, 27, 5), null, new KernelOptions { MaxTile = 16 });
+        var d = KernelFunction.Compute(Net(), Tensor.FromArray(xf.Select(v => (double)v).ToArray(), 27, 5), null, new KernelOptions { MaxTile = 16 });
+        Assert.Equal(d.Nngp!.ToArray().Select(v => (float)v).ToArray(), f.Nngp!.ToArray());
+        Assert.Equal(d.Ntk!.ToArray().Select(v => (float)v).ToArray(), f.Ntk!.ToArray());
+    }
+
+    [Fact]
     public void ZeroInputsGiveNoNaN()
     {
         var x = TestUtil.RandomInputs(9, 12, 4).ToArray();

@@ -208,6 +208,13 @@ internal sealed class FcReluKernel
             if (wantT) t.CopyTo(MemoryMarshal.Cast<T, double>(tOut.Slice(e, 8)));
             return;
         }
+        if (typeof(T) == typeof(float) && m == 8)
+        {
+            // Round to nearest, as (float)d: the float32 result is the float64 kernel rounded once.
+            if (wantK) Vector512.Narrow(k, k).GetLower().CopyTo(MemoryMarshal.Cast<T, float>(kOut.Slice(e, 8)));
+            if (wantT) Vector512.Narrow(t, t).GetLower().CopyTo(MemoryMarshal.Cast<T, float>(tOut.Slice(e, 8)));
+            return;
+        }
         k.CopyTo(kTmp); t.CopyTo(tTmp);
         for (int j = 0; j < m; j++)
         {
