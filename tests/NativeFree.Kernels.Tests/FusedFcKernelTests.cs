@@ -111,6 +111,22 @@ public class FusedFcKernelTests
     }
 
     [Fact]
+    public void PureReluNetworkEqualsTheLayerByLayerPath()
+    {
+        // Every a = 0: the fused kernel drops the 2ab terms (a separately compiled specialisation).
+        var net = Stax.Serial(Stax.Dense(5, 1.5, 0.1), Stax.Relu(), Stax.Dense(5, 1.2, 0.2), Stax.Relu(), Stax.Dense(5, 0.8, null), Stax.Relu(), Stax.Dense(1, 1.1, 0.05));
+        var x = TestUtil.RandomInputs(12, 35, 6);
+        var fused = KernelFunction.Compute(net, x, null, new KernelOptions { MaxTile = 16 });
+        var layered = KernelFunction.ComputeTile(net, x, null);
+        var fk = fused.Nngp!.ToArray(); var ft = fused.Ntk!.ToArray();
+        for (int i = 0; i < fk.Length; i++)
+        {
+            Assert.Equal(layered.Nngp[i], fk[i], 1e-13);
+            Assert.Equal(layered.Ntk![i], ft[i], 1e-13);
+        }
+    }
+
+    [Fact]
     public void SingleKindRequestsAllocateOnlyThatKernel()
     {
         var x = TestUtil.RandomInputs(7, 21, 4);

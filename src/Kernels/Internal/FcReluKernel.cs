@@ -24,7 +24,13 @@ internal sealed class FcReluKernel
     private readonly double[] _vs, _vm;   // per activation: (a² + b²)/2π, 2ab/2π
     private readonly ABRelu[] _acts;
     private readonly Dense[] _dense;
+    private readonly bool _mixed;        // some activation has a ≠ 0 (the 2ab terms are needed)
     private int L => _acts.Length;
+
+    /// <summary>A compile-time switch: the JIT specialises generic code per struct type and folds <see cref="Value"/>.</summary>
+    private interface IFlag { static abstract bool Value { get; } }
+    private readonly struct Yes : IFlag { public static bool Value => true; }
+    private readonly struct No : IFlag { public static bool Value => false; }
 
     private FcReluKernel(Dense[] dense, ABRelu[] acts)
     {
@@ -34,6 +40,7 @@ internal sealed class FcReluKernel
         const double inv2Pi = 1.0 / (2 * Math.PI);
         _vs = acts.Select(a => (a.A * a.A + a.B * a.B) * inv2Pi).ToArray();
         _vm = acts.Select(a => 2 * a.A * a.B * inv2Pi).ToArray();
+        _mixed = _vm.Any(v => v != 0);
     }
 
     /// <summary>The fused form of <paramref name="network"/>, or null when it is not Dense (ABReLU Dense)* with 'ntk' Dense layers.</summary>
@@ -143,10 +150,13 @@ internal sealed class FcReluKernel
             {
                 // On a diagonal tile only the upper triangle (from the vector holding the diagonal) is computed.
                 int start = diag ? r & ~7 : 0;
-                Row(gram.AsSpan(r * ld + start, ld - start), rSq.AsSpan((r0 + r) * L, L), rInv.AsSpan((r0 + r) * L, L),
-                    cSq.AsSpan((c0 + start) / 8 * L * 8), cInv.AsSpan((c0 + start) / 8 * L * 8), cols - start,
-                    nngp is null ? default : nngp.AsSpan((r0 + r) * n2 + c0 + start, cols - start),
-                    ntk is null ? default : ntk.AsSpan((r0 + r) * n2 + c0 + start, cols - start));
+                var gRow = gram.AsSpan(r * ld + start, ld - start);
+                var s1 = rSq.AsSpan((r0 + r) * L, L); var i1 = rInv.AsSpan((r0 + r) * L, L);
+                var s2 = cSq.AsSpan((c0 + start) / 8 * L * 8); var i2 = cInv.AsSpan((c0 + start) / 8 * L * 8);
+                var kRow = nngp is null ? default : nngp.AsSpan((r0 + r) * n2 + c0 + start, cols - start);
+                var tRow = ntk is null ? default : ntk.AsSpan((r0 + r) * n2 + c0 + start, cols - start);
+                if (_mixed) Row<T, Yes>(gRow, s1, i1, s2, i2, cols - start, kRow, tRow);
+                else Row<T, No>(gRow, s1, i1, s2, i2, cols - start, kRow, tRow);
             }
             if (symmetric)
             {
@@ -184,15 +194,16 @@ internal sealed class FcReluKernel
     /// in the same order (norm = √k11·√k22, inv = 1/(√k11·√k22) computed as in DualRow).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Layer(ref Vector512<double> k, ref Vector512<double> t, Vector512<double> norm, Vector512<double> inv,
-        Vector512<double> vs, Vector512<double> vm, Vector512<double> w, Vector512<double> b, bool wantT)
+    private static void Layer<TMixed>(ref Vector512<double> k, ref Vector512<double> t, Vector512<double> norm, Vector512<double> inv,
+        Vector512<double> vs, Vector512<double> vm, Vector512<double> w, Vector512<double> b, bool wantT) where TMixed : struct, IFlag
     {
         var c = Vector512.MinNative(Vector512.MaxNative(k * inv, -Vector512<double>.One), Vector512<double>.One);
         var th = VectorMath.AcosSin(c, out var sn);
         var pth = Vector512.Create(Math.PI) - th;
-        var kn = norm * (vs * (sn + pth * c) - vm * (sn - th * c));
+        // With a = 0 in every layer (ReLU) the 2ab terms are exact zeros: skipping them gives the same bits.
+        var kn = TMixed.Value ? norm * (vs * (sn + pth * c) - vm * (sn - th * c)) : norm * (vs * (sn + pth * c));
         kn = kn * w + b;
-        if (wantT) t = t * (vs * pth + vm * th) * w + kn;
+        if (wantT) t = t * (TMixed.Value ? vs * pth + vm * th : vs * pth) * w + kn;
         k = kn;
     }
 
@@ -225,8 +236,8 @@ internal sealed class FcReluKernel
 
     /// <summary>One row segment of a tile through all layers: g the input covariances (length padded to 8).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void Row<T>(ReadOnlySpan<double> g, ReadOnlySpan<double> sq1, ReadOnlySpan<double> inv1, ReadOnlySpan<double> sq2,
-        ReadOnlySpan<double> inv2, int count, Span<T> kOut, Span<T> tOut) where T : unmanaged, IFloatingPointIeee754<T>
+    private void Row<T, TMixed>(ReadOnlySpan<double> g, ReadOnlySpan<double> sq1, ReadOnlySpan<double> inv1, ReadOnlySpan<double> sq2,
+        ReadOnlySpan<double> inv2, int count, Span<T> kOut, Span<T> tOut) where T : unmanaged, IFloatingPointIeee754<T> where TMixed : struct, IFlag
     {
         bool wantK = !kOut.IsEmpty, wantT = !tOut.IsEmpty;
         int L = this.L;
@@ -250,8 +261,8 @@ internal sealed class FcReluKernel
                     var vsq1 = Vector512.Create(sq1[l]); var vinv1 = Vector512.Create(inv1[l]);
                     var vs = Vector512.Create(vsA[l]); var vm = Vector512.Create(vmA[l]);
                     var w = Vector512.Create(w2[l + 1]); var b = Vector512.Create(b2[l + 1]);
-                    Layer(ref k0, ref t0, vsq1 * Vector512.Create(cs0.Slice(l * 8, 8)), vinv1 * Vector512.Create(ci0.Slice(l * 8, 8)), vs, vm, w, b, wantT);
-                    Layer(ref k1, ref t1, vsq1 * Vector512.Create(cs1.Slice(l * 8, 8)), vinv1 * Vector512.Create(ci1.Slice(l * 8, 8)), vs, vm, w, b, wantT);
+                    Layer<TMixed>(ref k0, ref t0, vsq1 * Vector512.Create(cs0.Slice(l * 8, 8)), vinv1 * Vector512.Create(ci0.Slice(l * 8, 8)), vs, vm, w, b, wantT);
+                    Layer<TMixed>(ref k1, ref t1, vsq1 * Vector512.Create(cs1.Slice(l * 8, 8)), vinv1 * Vector512.Create(ci1.Slice(l * 8, 8)), vs, vm, w, b, wantT);
                 }
                 Store(k0, t0, e, count, kOut, tOut, kTmp, tTmp);
                 Store(k1, t1, e + 8, count, kOut, tOut, kTmp, tTmp);
@@ -262,7 +273,7 @@ internal sealed class FcReluKernel
                 var t = k;
                 var cs = sq2.Slice(e / 8 * L * 8, L * 8); var ci = inv2.Slice(e / 8 * L * 8, L * 8);
                 for (int l = 0; l < L; l++)
-                    Layer(ref k, ref t, Vector512.Create(sq1[l]) * Vector512.Create(cs.Slice(l * 8, 8)), Vector512.Create(inv1[l]) * Vector512.Create(ci.Slice(l * 8, 8)),
+                    Layer<TMixed>(ref k, ref t, Vector512.Create(sq1[l]) * Vector512.Create(cs.Slice(l * 8, 8)), Vector512.Create(inv1[l]) * Vector512.Create(ci.Slice(l * 8, 8)),
                         Vector512.Create(vsA[l]), Vector512.Create(vmA[l]), Vector512.Create(w2[l + 1]), Vector512.Create(b2[l + 1]), wantT);
                 Store(k, t, e, count, kOut, tOut, kTmp, tTmp);
             }
