@@ -57,6 +57,9 @@ public static class KernelFunction
     {
         options ??= new KernelOptions();
         var plan = Plan.Create(network, x1, x2, options);
+        if (plan.Mode == SpatialMode.None && (typeof(T) == typeof(double) || typeof(T) == typeof(float))
+            && Internal.FcReluKernel.TryCreate(network) is { } fused)
+            return ComputeFused<T>(fused, plan, options);
         T[]? nngp = options.Kinds.HasFlag(KernelKinds.Nngp) ? new T[(long)plan.N1 * plan.N2 <= int.MaxValue ? plan.N1 * plan.N2 : throw new ArgumentException($"A {plan.N1}×{plan.N2} kernel does not fit one array; use ComputeToNpy.")] : null;
         T[]? ntk = options.Kinds.HasFlag(KernelKinds.Ntk) ? new T[plan.N1 * plan.N2] : null;
         int n2 = plan.N2;
@@ -65,6 +68,22 @@ public static class KernelFunction
             Store(nngp, kn, r0, c0, rows, cols, n2, plan.Symmetric);
             Store(ntk, kt, r0, c0, rows, cols, n2, plan.Symmetric);
         });
+        return new KernelResult<T>(nngp is null ? null : Tensor.FromArray(nngp, plan.N1, plan.N2), ntk is null ? null : Tensor.FromArray(ntk, plan.N1, plan.N2));
+    }
+
+    /// <summary>
+    /// Deep fully connected ABReLU networks: every entry runs all layers in registers and is written once.
+    /// The outputs are allocated uninitialised (the fused kernel writes every element), so no thread zero-fills
+    /// 2·N² doubles first, and each page is first touched by the thread that computes it.
+    /// </summary>
+    private static KernelResult<T> ComputeFused<T>(Internal.FcReluKernel fused, Plan plan, KernelOptions options) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        long size = (long)plan.N1 * plan.N2;
+        if (size > Array.MaxLength) throw new ArgumentException($"A {plan.N1}×{plan.N2} kernel does not fit one array; use ComputeToNpy.");
+        T[]? nngp = options.Kinds.HasFlag(KernelKinds.Nngp) ? GC.AllocateUninitializedArray<T>((int)size) : null;
+        T[]? ntk = options.Kinds.HasFlag(KernelKinds.Ntk) ? GC.AllocateUninitializedArray<T>((int)size) : null;
+        fused.Run(plan.X1, plan.N1, plan.X2, plan.N2, plan.Shape.Channels, plan.Symmetric, nngp, ntk, options);
+        options.Cancellation.ThrowIfCancellationRequested();
         return new KernelResult<T>(nngp is null ? null : Tensor.FromArray(nngp, plan.N1, plan.N2), ntk is null ? null : Tensor.FromArray(ntk, plan.N1, plan.N2));
     }
 

@@ -109,30 +109,32 @@ public partial class ABRelu
         if (Vector512.IsHardwareAccelerated)
         {
             var vs = Vector512.Create(s * inv2Pi); var vm = Vector512.Create(m * inv2Pi);
-            var vpi = Vector512.Create(Math.PI); var one = Vector512<double>.One; var zero = Vector512<double>.Zero;
+            var vpi = Vector512.Create(Math.PI); var one = Vector512<double>.One;
             var vsq1 = Vector512.Create(sq1); var vinv1 = Vector512.Create(inv1);
             for (; e <= n - 8; e += 8)
             {
                 var x = Vector512.Create((ReadOnlySpan<double>)k12.Slice(e, 8));
                 var norm = vsq1 * Vector512.Create(sq2.Slice(e, 8));
                 var c = x * (vinv1 * Vector512.Create(inv2.Slice(e, 8)));
-                c = Vector512.Min(Vector512.Max(c, -one), one);
-                var th = VectorMath.Acos(c);
-                var sn = Vector512.Sqrt(Vector512.Max(one - c * c, zero));
+                c = Vector512.MinNative(Vector512.MaxNative(c, -one), one); // c is finite: the IEEE Min/Max NaN fix-ups are not needed
+                var th = VectorMath.AcosSin(c, out var sn);
                 var pth = vpi - th;
                 (norm * (vs * (sn + pth * c) - vm * (sn - th * c))).CopyTo(k12.Slice(e, 8));
                 if (hasNtk)
                     (Vector512.Create((ReadOnlySpan<double>)ntk.Slice(e, 8)) * (vs * pth + vm * th)).CopyTo(ntk.Slice(e, 8));
             }
         }
+        // Tail: the vector formula with the same rounding order, so an entry's value does not depend on
+        // whether it falls in a vector or the tail (the fused FC kernel computes every entry in vectors).
+        double ss = s * inv2Pi, mm = m * inv2Pi;
         for (; e < n; e++)
         {
             double norm = sq1 * sq2[e];
             double c = Math.Min(Math.Max(k12[e] * (inv1 * inv2[e]), -1), 1);
-            double th = VectorMath.Acos(c);
-            double sn = Math.Sqrt(Math.Max(1 - c * c, 0));
-            k12[e] = norm * inv2Pi * (s * (sn + (Math.PI - th) * c) - m * (sn - th * c));
-            if (hasNtk) ntk[e] *= (s * (Math.PI - th) + m * th) * inv2Pi;
+            double th = VectorMath.AcosSin(c, out double sn);
+            double pth = Math.PI - th;
+            k12[e] = norm * (ss * (sn + pth * c) - mm * (sn - th * c));
+            if (hasNtk) ntk[e] *= ss * pth + mm * th;
         }
     }
 }
