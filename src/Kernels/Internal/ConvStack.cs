@@ -1,0 +1,631 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using NativeFree.Kernels.Layers;
+using NativeFree.Tensors.LinearAlgebra;
+
+namespace NativeFree.Kernels.Internal;
+
+/// <summary>
+/// The fused kernel path of the common CNN shape: a <see cref="Serial"/> that starts with units of
+/// stride-1 <see cref="Conv"/> (any filter, SAME or VALID) each optionally followed by an <see cref="ABRelu"/>,
+/// then <see cref="Flatten"/> (diagonal spatial storage) or <see cref="GlobalAvgPool"/> (full P×P storage, the
+/// CNTK), then anything. Same mathematics as the layer-by-layer transforms, organised for speed:
+/// <list type="bullet">
+/// <item>one (x1, x2) pair at a time through all units, in per-thread buffers (no per-layer allocation);</item>
+/// <item>each unit is one pass: the conv sum (a Kh×Kw box sum of the map in diagonal mode, Kh·Kw shifted
+/// rows accumulated in registers in full mode), the conv's affine map and the ReLU-family dual fused, so a
+/// layer is read once and written once;</item>
+/// <item>the self-covariances of each input (the dual's normalisers) are computed once per input, not once
+/// per tile, with their square roots and inverses;</item>
+/// <item>Flatten/GlobalAvgPool reduce the last unit's output directly; the rest of the network runs on the
+/// resulting kernel without spatial axes.</item>
+/// </list>
+/// Parallel over pairs (diagonal) or over output rows within a pair (full: a pair is 2×P² doubles).
+/// </summary>
+internal sealed class ConvStack
+{
+    /// <summary>One Conv (+ optional activation) with its geometry and the coefficients of its affine map.</summary>
+    internal sealed class Unit
+    {
+        public required int H, W, Ho, Wo, Kh, Kw, Pt, Pl;
+        /// <summary>Σ′ = Scale·ΣΣ + B2; Θ′ = RA·ΣΘ + RB·ΣΣ + RC (NTK: RA = RB = Scale, RC = B2; standard: RB = fan-in channels, RC = 1 with bias).</summary>
+        public required double Scale, B2, RA, RB, RC;
+        public ABRelu? Act;
+        /// <summary>Dual constants (a² + b²)/2π and 2ab/2π.</summary>
+        public double Vs, Vm;
+        public int P => H * W;
+        public int Po => Ho * Wo;
+        /// <summary>Start of each 8-wide chunk of an output row (the last overlaps when Wo is not a multiple of 8).</summary>
+        public int[] ChunkStarts = [];
+        /// <summary>Per (chunk, dx): lanes whose source column lies inside the row (all-ones) or in the padding (zero).</summary>
+        public Vector512<double>[] Masks = [];
+        public bool[] NeedsMask = [];
+    }
+
+    private readonly Unit[] _units;
+    private readonly int[] _offsets; // start of unit l's map in a per-input trajectory
+    private readonly int _trajStride;
+    private readonly int _c0, _p0;
+    private readonly int _maxP;
+    private readonly int _pad;
+
+    /// <summary>Diagonal (Flatten top) or Full (GlobalAvgPool top).</summary>
+    public SpatialMode Mode { get; }
+    /// <summary>Layers after the top (run layer by layer on the reduced kernel), or null.</summary>
+    public Serial? Rest { get; }
+    /// <summary>Channel count the kernel has after the top (Flatten multiplies by positions).</summary>
+    public int TopChannels { get; }
+    /// <summary>Whether the last unit ends in a nonlinearity (so the top's output is not Gaussian).</summary>
+    public bool EndsNonGaussian { get; }
+
+    private ConvStack(Unit[] units, SpatialMode mode, Serial? rest, int c0, int p0, int topChannels)
+    {
+        _units = units; Mode = mode; Rest = rest; _c0 = c0; _p0 = p0; TopChannels = topChannels;
+        _offsets = new int[units.Length];
+        int off = 0, maxP = p0, maxK = 1;
+        for (int l = 0; l < units.Length; l++) { _offsets[l] = off; off += units[l].Po; maxP = Math.Max(maxP, units[l].Po); maxK = Math.Max(maxK, units[l].Kw); }
+        _trajStride = off + 1; // + the top's reduced self-covariance
+        _maxP = maxP;
+        _pad = maxK + 8;
+        EndsNonGaussian = units[^1].Act is not null;
+    }
+
+    /// <summary>The fused plan for <paramref name="network"/>, or null when it does not have the supported shape.</summary>
+    public static ConvStack? TryCreate(ILayer network, FeatureShape shape, SpatialMode mode, bool covFull)
+    {
+        if (network is not Serial serial || covFull || mode == SpatialMode.None || shape.Spatial.Length is < 1 or > 2) return null;
+        var layers = serial.Layers;
+        int h = shape.Spatial.Length == 2 ? shape.Spatial[0] : 1, w = shape.Spatial[^1];
+        int channels = shape.Channels;
+        var units = new List<Unit>();
+        int i = 0;
+        while (i < layers.Count && layers[i] is Conv conv)
+        {
+            if (conv.Strides.Any(s => s != 1) || conv.Filter.Length != shape.Spatial.Length) return null;
+            int kh = conv.Filter.Length == 2 ? conv.Filter[0] : 1, kw = conv.Filter[^1];
+            var win = new Window2D(kh, kw, 1, 1, conv.Padding);
+            int ho, wo, pt, pl;
+            try { (ho, wo, pt, pl) = win.Output(h, w, conv.Name); }
+            catch (ArgumentException) { return null; } // the layer-by-layer path reports it
+            double scale = conv.WStd * conv.WStd / (kh * kw), b2 = conv.BStd is { } bs ? bs * bs : 0;
+            bool ntkParam = conv.Parametrization == Parametrization.Ntk;
+            var u = new Unit
+            {
+                H = h, W = w, Ho = ho, Wo = wo, Kh = kh, Kw = kw, Pt = pt, Pl = pl, Scale = scale, B2 = b2,
+                RA = scale, RB = ntkParam ? scale : channels, RC = ntkParam ? b2 : conv.BStd is null ? 0 : 1,
+            };
+            i++;
+            if (i < layers.Count && layers[i] is ABRelu ab)
+            {
+                u.Act = ab;
+                u.Vs = (ab.A * ab.A + ab.B * ab.B) / (2 * Math.PI);
+                u.Vm = 2 * ab.A * ab.B / (2 * Math.PI);
+                i++;
+            }
+            BuildMasks(u);
+            units.Add(u);
+            h = ho; w = wo; channels = conv.Channels;
+        }
+        if (units.Count == 0 || i >= layers.Count) return null;
+        var top = layers[i];
+        SpatialMode want;
+        int topChannels;
+        if (top is Flatten) { want = SpatialMode.Diagonal; topChannels = channels * h * w; }
+        else if (top is GlobalAvgPool) { want = SpatialMode.Full; topChannels = channels; }
+        else return null;
+        if (want != mode) return null;
+        var rest = i + 1 < layers.Count ? new Serial(layers.Skip(i + 1).ToArray()) : null;
+        return new ConvStack(units.ToArray(), mode, rest, shape.Channels, shape.Positions, topChannels);
+    }
+
+    private static void BuildMasks(Unit u)
+    {
+        if (u.Wo < 8) return;
+        var starts = new List<int>();
+        for (int x = 0; x + 8 <= u.Wo; x += 8) starts.Add(x);
+        if (u.Wo % 8 != 0) starts.Add(u.Wo - 8);
+        u.ChunkStarts = starts.ToArray();
+        u.Masks = new Vector512<double>[starts.Count * u.Kw];
+        u.NeedsMask = new bool[starts.Count * u.Kw];
+        Span<double> m = stackalloc double[8];
+        for (int c = 0; c < starts.Count; c++)
+            for (int dx = 0; dx < u.Kw; dx++)
+            {
+                bool any = false;
+                for (int lane = 0; lane < 8; lane++)
+                {
+                    int ix = starts[c] + lane + dx - u.Pl;
+                    bool ok = (uint)ix < (uint)u.W;
+                    m[lane] = ok ? BitConverter.Int64BitsToDouble(-1L) : 0.0;
+                    any |= !ok;
+                }
+                u.Masks[c * u.Kw + dx] = Vector512.Create((ReadOnlySpan<double>)m);
+                u.NeedsMask[c * u.Kw + dx] = any;
+            }
+    }
+
+    // ---------------------------------------------------------------- self-covariances
+
+    /// <summary>
+    /// Per-input trajectories: for every unit the square roots and inverse square roots of the
+    /// pre-activation variances (the dual's normalisers), and the top's reduced self-covariance.
+    /// </summary>
+    internal sealed class Trajectories
+    {
+        public required double[] Sq, Inv;
+        public required int Stride;
+        public required int First, Count;
+        public double Top(int input) => Sq[(input - First) * Stride + Stride - 1];
+    }
+
+    /// <summary>Doubles per input in a trajectory table (square roots; the inverses double it).</summary>
+    public int TrajectoryDoubles => _trajStride;
+
+    /// <summary>Trajectories of inputs [first, first + count) of <paramref name="x"/> ([n, P0·C0] row-major).</summary>
+    public Trajectories SelfCovariances(double[] x, int first, int count, int threads)
+    {
+        var sq = new double[(long)count * _trajStride <= int.MaxValue ? count * _trajStride : throw new ArgumentException("Too many inputs for one trajectory table.")];
+        var inv = new double[sq.Length];
+        int row = _p0 * _c0;
+        double invC = 1.0 / _c0;
+        Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = threads }, () => new Scratch(this), (n, _, s) =>
+        {
+            SelfTrajectory(x.AsSpan((first + n) * row, row), sq.AsSpan(n * _trajStride, _trajStride), inv.AsSpan(n * _trajStride, _trajStride), s);
+            return s;
+        }, _ => { });
+        return new Trajectories { Sq = sq, Inv = inv, Stride = _trajStride, First = first, Count = count };
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void SelfTrajectory(ReadOnlySpan<double> xs, Span<double> outSq, Span<double> outInv, Scratch s)
+    {
+        double invC = 1.0 / _c0;
+        var v = s.A.AsSpan(0, _p0);
+        for (int p = 0; p < _p0; p++)
+        {
+            var xv = xs.Slice(p * _c0, _c0);
+            v[p] = Dot(xv, xv) * invC;
+        }
+        for (int l = 0; l < _units.Length; l++)
+        {
+            var u = _units[l];
+            var pre = s.B.AsSpan(0, u.Po);
+            BoxSum(s.A.AsSpan(0, u.P), pre, u, s.H.AsSpan(0, u.H * u.Wo), s.Row);
+            for (int p = 0; p < pre.Length; p++) pre[p] = u.Scale * pre[p] + u.B2;
+            var dsq = outSq.Slice(_offsets[l], u.Po); var dinv = outInv.Slice(_offsets[l], u.Po);
+            for (int p = 0; p < pre.Length; p++) { dsq[p] = Math.Sqrt(Math.Max(pre[p], 0)); dinv[p] = dsq[p] > 0 ? 1 / dsq[p] : 0; }
+            var next = s.A.AsSpan(0, u.Po);
+            pre.CopyTo(next);
+            u.Act?.Dual(pre, pre, next, Span<double>.Empty); // as KernelOps.SelfCovariance does
+        }
+        // Flatten: the mean over positions of the diagonal; GlobalAvgPool leaves it stale (not tracked in full).
+        var last = _units[^1];
+        double m = 0;
+        if (Mode == SpatialMode.Diagonal) { var fin = s.A.AsSpan(0, last.Po); for (int p = 0; p < fin.Length; p++) m += fin[p]; m /= last.Po; }
+        outSq[_trajStride - 1] = m;
+    }
+
+    /// <summary>Per-thread work buffers for the diagonal path and the trajectories.</summary>
+    private sealed class Scratch
+    {
+        public readonly double[] A, B, At, Bt, H, Ht, Row, Rs, Rt;
+        public Scratch(ConvStack st)
+        {
+            int mp = st._maxP;
+            int hw = 1, rw = 1;
+            foreach (var u in st._units) { hw = Math.Max(hw, u.H * u.Wo); rw = Math.Max(rw, u.Wo + u.Kw + 8); }
+            A = new double[mp]; B = new double[mp]; At = new double[mp]; Bt = new double[mp];
+            H = new double[hw]; Ht = new double[hw]; Row = new double[rw]; Rs = new double[rw]; Rt = new double[rw];
+        }
+    }
+
+    // ---------------------------------------------------------------- diagonal mode (Flatten top)
+
+    /// <summary>
+    /// dst = Σ over the Kh×Kw window of src (stride 1, zero padding): the diagonal of a conv's covariance map.
+    /// Separable: a horizontal box sum of each row (into <paramref name="hbuf"/>), then a vertical one.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void BoxSum(ReadOnlySpan<double> src, Span<double> dst, Unit u, Span<double> hbuf, Span<double> pad)
+    {
+        HorizontalBox(src, u, hbuf, pad);
+        for (int oy = 0; oy < u.Ho; oy++) VerticalBox(hbuf, u, oy, dst.Slice(oy * u.Wo, u.Wo));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void HorizontalBox(ReadOnlySpan<double> src, Unit u, Span<double> hbuf, Span<double> pad)
+    {
+        int w = u.W, wo = u.Wo, kw = u.Kw, pl = u.Pl;
+        int len = wo + kw - 1; // pad[ox + dx] for ox < wo, dx < kw
+        var p = pad.Slice(0, len);
+        for (int iy = 0; iy < u.H; iy++)
+        {
+            p.Clear();
+            int n = Math.Min(w, len - pl);
+            src.Slice(iy * w, n).CopyTo(p.Slice(pl, n));
+            var hrow = hbuf.Slice(iy * wo, wo);
+            int ox = 0;
+            if (Vector512.IsHardwareAccelerated)
+                for (; ox <= wo - 8; ox += 8)
+                {
+                    var acc = Vector512.Create((ReadOnlySpan<double>)p.Slice(ox, 8));
+                    for (int dx = 1; dx < kw; dx++) acc += Vector512.Create((ReadOnlySpan<double>)p.Slice(ox + dx, 8));
+                    acc.CopyTo(hrow.Slice(ox, 8));
+                }
+            for (; ox < wo; ox++)
+            {
+                double a = p[ox];
+                for (int dx = 1; dx < kw; dx++) a += p[ox + dx];
+                hrow[ox] = a;
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void VerticalBox(ReadOnlySpan<double> hbuf, Unit u, int oy, Span<double> drow)
+    {
+        int wo = u.Wo;
+        bool first = true;
+        for (int dy = 0; dy < u.Kh; dy++)
+        {
+            int iy = oy + dy - u.Pt;
+            if ((uint)iy >= (uint)u.H) continue;
+            var s = hbuf.Slice(iy * wo, wo);
+            if (first) { s.CopyTo(drow); first = false; continue; }
+            int x = 0;
+            if (Vector512.IsHardwareAccelerated)
+                for (; x <= wo - 8; x += 8)
+                    (Vector512.Create((ReadOnlySpan<double>)drow.Slice(x, 8)) + Vector512.Create(s.Slice(x, 8))).CopyTo(drow.Slice(x, 8));
+            for (; x < wo; x++) drow[x] += s[x];
+        }
+        if (first) drow.Clear();
+    }
+
+    /// <summary>
+    /// The conv's affine map then the activation's dual, elementwise: Σ = Scale·ss + B2, Θ = RA·st + RB·ss + RC,
+    /// then (with an activation) Σ′ = √(k11k22)·((a²+b²)J(θ) − 2ab·J(π−θ)) and Θ′ = Θ·E[φ′φ′] as in <see cref="ABRelu.Dual"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void AffineDual(Unit u, ReadOnlySpan<double> ss, ReadOnlySpan<double> st,
+        ReadOnlySpan<double> sq1, ReadOnlySpan<double> inv1, ReadOnlySpan<double> sq2, ReadOnlySpan<double> inv2,
+        Span<double> outS, Span<double> outT)
+    {
+        int n = ss.Length, e = 0;
+        bool hasNtk = !outT.IsEmpty;
+        if (Vector512.IsHardwareAccelerated)
+            for (; e <= n - 8; e += 8)
+            {
+                var vs = Vector512.Create(ss.Slice(e, 8));
+                var S = Vector512.FusedMultiplyAdd(Vector512.Create(u.Scale), vs, Vector512.Create(u.B2));
+                var R = hasNtk ? Vector512.FusedMultiplyAdd(Vector512.Create(u.RA), Vector512.Create(st.Slice(e, 8)), Vector512.FusedMultiplyAdd(Vector512.Create(u.RB), vs, Vector512.Create(u.RC))) : default;
+                if (u.Act is not null)
+                {
+                    var norm = Vector512.Create(sq1.Slice(e, 8)) * Vector512.Create(sq2.Slice(e, 8));
+                    var rinv = Vector512.Create(inv1.Slice(e, 8)) * Vector512.Create(inv2.Slice(e, 8));
+                    (S, R) = Dual8(u, S, R, norm, rinv, hasNtk);
+                }
+                S.CopyTo(outS.Slice(e, 8));
+                if (hasNtk) R.CopyTo(outT.Slice(e, 8));
+            }
+        for (; e < n; e++)
+        {
+            double S = u.Scale * ss[e] + u.B2;
+            double R = hasNtk ? u.RA * st[e] + (u.RB * ss[e] + u.RC) : 0;
+            if (u.Act is not null) (S, R) = Dual1(u, S, R, sq1[e] * sq2[e], inv1[e] * inv2[e]);
+            outS[e] = S;
+            if (hasNtk) outT[e] = R;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector512<double> S, Vector512<double> R) Dual8(Unit u, Vector512<double> S, Vector512<double> R, Vector512<double> norm, Vector512<double> rinv, bool hasNtk)
+    {
+        var one = Vector512<double>.One;
+        var c = Vector512.Min(Vector512.Max(S * rinv, -one), one);
+        var th = VectorMath.Acos(c);
+        var sn = Vector512.Sqrt(Vector512.Max(one - c * c, Vector512<double>.Zero));
+        var pth = Vector512.Create(Math.PI) - th;
+        var vs = Vector512.Create(u.Vs); var vm = Vector512.Create(u.Vm);
+        var s2 = norm * (vs * (sn + pth * c) - vm * (sn - th * c));
+        var r2 = hasNtk ? R * (vs * pth + vm * th) : R;
+        return (s2, r2);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (double S, double R) Dual1(Unit u, double S, double R, double norm, double rinv)
+    {
+        double c = Math.Min(Math.Max(S * rinv, -1), 1);
+        double th = VectorMath.Acos(c);
+        double sn = Math.Sqrt(Math.Max(1 - c * c, 0));
+        double pth = Math.PI - th;
+        return (norm * (u.Vs * (sn + pth * c) - u.Vm * (sn - th * c)), R * (u.Vs * pth + u.Vm * th));
+    }
+
+    /// <summary>NNGP and NTK (after the Flatten top) of inputs a (row ia of t1) and b (row ib of t2), diagonal mode.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private (double Nngp, double Ntk) DiagonalPair(ReadOnlySpan<double> xa, ReadOnlySpan<double> xb, Trajectories t1, int ia, Trajectories t2, int ib, bool hasNtk, Scratch s)
+    {
+        double invC = 1.0 / _c0;
+        var cur = s.A.AsSpan(0, _p0);
+        for (int p = 0; p < _p0; p++) cur[p] = Dot(xa.Slice(p * _c0, _c0), xb.Slice(p * _c0, _c0)) * invC;
+        if (hasNtk) s.At.AsSpan(0, _p0).Clear();
+        double[] sIn = s.A, sOut = s.B, tIn = s.At, tOut = s.Bt;
+        var sq1All = t1.Sq.AsSpan((ia - t1.First) * t1.Stride, t1.Stride); var inv1All = t1.Inv.AsSpan((ia - t1.First) * t1.Stride, t1.Stride);
+        var sq2All = t2.Sq.AsSpan((ib - t2.First) * t2.Stride, t2.Stride); var inv2All = t2.Inv.AsSpan((ib - t2.First) * t2.Stride, t2.Stride);
+        for (int l = 0; l < _units.Length; l++)
+        {
+            var u = _units[l];
+            int hw = u.H * u.Wo, wo = u.Wo, off = _offsets[l];
+            HorizontalBox(sIn.AsSpan(0, u.P), u, s.H.AsSpan(0, hw), s.Row);
+            if (hasNtk) HorizontalBox(tIn.AsSpan(0, u.P), u, s.Ht.AsSpan(0, hw), s.Row);
+            for (int oy = 0; oy < u.Ho; oy++)
+            {
+                var rs = s.Rs.AsSpan(0, wo); var rt = s.Rt.AsSpan(0, wo);
+                VerticalBox(s.H, u, oy, rs);
+                if (hasNtk) VerticalBox(s.Ht, u, oy, rt);
+                int o = oy * wo;
+                AffineDual(u, rs, rt, sq1All.Slice(off + o, wo), inv1All.Slice(off + o, wo), sq2All.Slice(off + o, wo), inv2All.Slice(off + o, wo),
+                    sOut.AsSpan(o, wo), hasNtk ? tOut.AsSpan(o, wo) : Span<double>.Empty);
+            }
+            (sIn, sOut) = (sOut, sIn);
+            (tIn, tOut) = (tOut, tIn);
+        }
+        int pl = _units[^1].Po;
+        double ms = Sum(sIn.AsSpan(0, pl)) / pl;
+        double mt = hasNtk ? Sum(tIn.AsSpan(0, pl)) / pl : 0;
+        return (ms, mt);
+    }
+
+    // ---------------------------------------------------------------- full mode (GlobalAvgPool top)
+
+    /// <summary>Buffers of one pair in full mode: two P×P maps per kernel (ping-pong), padded at both ends for shifted vector loads.</summary>
+    private sealed class FullBuffers
+    {
+        public readonly double[] S0, S1, T0, T1;
+        public readonly double[] RowSumS, RowSumT;
+        public FullBuffers(ConvStack st, bool hasNtk)
+        {
+            long len = (long)st._maxP * st._maxP + 2L * st._pad;
+            if (len > Array.MaxLength) throw new ArgumentException($"A {st._maxP}×{st._maxP} spatial covariance does not fit one array.");
+            S0 = new double[len]; S1 = new double[len];
+            T0 = hasNtk ? new double[len] : []; T1 = hasNtk ? new double[len] : [];
+            RowSumS = new double[st._maxP]; RowSumT = new double[st._maxP];
+        }
+    }
+
+    /// <summary>Bytes of the per-pair buffers of full mode (for the memory budget).</summary>
+    public long FullPairBytes(bool hasNtk) => Mode == SpatialMode.Full ? ((long)_maxP * _maxP + 2L * _pad) * 8 * (hasNtk ? 4 : 2) : 0;
+
+    /// <summary>NNGP and NTK (after GlobalAvgPool) of one pair, full mode, parallel over output rows.</summary>
+    private (double Nngp, double Ntk) FullPair(ReadOnlySpan<double> xa, ReadOnlySpan<double> xb, Trajectories t1, int ia, Trajectories t2, int ib,
+        bool hasNtk, FullBuffers fb, int threads, CancellationToken ct)
+    {
+        int P0 = _p0, pad = _pad;
+        Gemm.Multiply(P0, P0, _c0, 1.0 / _c0, xa, _c0, 1, xb, 1, _c0, 0.0, fb.S0.AsSpan(pad, P0 * P0), P0, 1, threads: threads);
+        if (hasNtk) fb.T0.AsSpan(pad, P0 * P0).Clear();
+        double[] sIn = fb.S0, sOut = fb.S1, tIn = fb.T0, tOut = fb.T1;
+        int base1 = (ia - t1.First) * t1.Stride, base2 = (ib - t2.First) * t2.Stride;
+        var po = new ParallelOptions { MaxDegreeOfParallelism = threads };
+        for (int l = 0; l < _units.Length; l++)
+        {
+            ct.ThrowIfCancellationRequested();
+            var u = _units[l];
+            int Po = u.Po, blocks = Math.Min(Po, threads * 4);
+            bool last = l == _units.Length - 1;
+            var (si, so, ti, to) = (sIn, sOut, tIn, tOut);
+            int off = _offsets[l];
+            Parallel.For(0, blocks, po, b =>
+            {
+                int o1a = (int)((long)Po * b / blocks), o1b = (int)((long)Po * (b + 1) / blocks);
+                FullRows(u, si, so, ti, to, hasNtk, pad, o1a, o1b,
+                    t1.Sq.AsSpan(base1 + off, Po), t1.Inv.AsSpan(base1 + off, Po), t2.Sq.AsSpan(base2 + off, Po), t2.Inv.AsSpan(base2 + off, Po),
+                    last ? fb.RowSumS : null, last ? fb.RowSumT : null);
+            });
+            (sIn, sOut) = (sOut, sIn);
+            (tIn, tOut) = (tOut, tIn);
+        }
+        // Row sums in row order: the same result whatever the thread count.
+        int pl = _units[^1].Po;
+        double ss = 0, st = 0;
+        for (int o = 0; o < pl; o++) { ss += fb.RowSumS[o]; if (hasNtk) st += fb.RowSumT[o]; }
+        double n = (double)pl * pl;
+        return (ss / n, hasNtk ? st / n : 0);
+    }
+
+    /// <summary>
+    /// Output rows [o1a, o1b) of one unit in full mode: dst[o1, o2] = Σ_d src[o1 + d, o2 + d] over the taps d
+    /// valid at o1 (accumulated in registers, lanes whose source column is padding masked to zero), then the
+    /// affine map and the dual with the row's variance against the column variances. With <paramref name="rowSumS"/>
+    /// the row sums of the result are stored too (for GlobalAvgPool).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void FullRows(Unit u, double[] src, double[] dst, double[] tsrc, double[] tdst, bool hasNtk, int pad, int o1a, int o1b,
+        ReadOnlySpan<double> sq1, ReadOnlySpan<double> inv1, ReadOnlySpan<double> sq2, ReadOnlySpan<double> inv2, double[]? rowSumS, double[]? rowSumT)
+    {
+        int w = u.W, h = u.H, wo = u.Wo, ho = u.Ho, Pin = u.P, Po = u.Po, kw = u.Kw, kh = u.Kh, pt = u.Pt, pl = u.Pl;
+        int nt = kh * kw;
+        // Per tap of the current output row: the source offset of (y2, x0) = (0, 0) and its dy, dx.
+        Span<int> tapOff = nt <= 64 ? stackalloc int[nt] : new int[nt];
+        Span<int> tapDy = nt <= 64 ? stackalloc int[nt] : new int[nt];
+        Span<int> tapDx = nt <= 64 ? stackalloc int[nt] : new int[nt];
+        ref double s0 = ref MemoryMarshal.GetArrayDataReference(src);
+        ref double t0 = ref (hasNtk ? ref MemoryMarshal.GetArrayDataReference(tsrc) : ref s0);
+        bool vec = Vector512.IsHardwareAccelerated && wo >= 8;
+        var vScale = Vector512.Create(u.Scale); var vB2 = Vector512.Create(u.B2);
+        var vRA = Vector512.Create(u.RA); var vRB = Vector512.Create(u.RB); var vRC = Vector512.Create(u.RC);
+        bool act = u.Act is not null;
+        var chunks = u.ChunkStarts; var masks = u.Masks; var needs = u.NeedsMask;
+        for (int o1 = o1a; o1 < o1b; o1++)
+        {
+            int y1 = o1 / wo, x1 = o1 - y1 * wo;
+            int taps = 0;
+            for (int dy = 0; dy < kh; dy++)
+            {
+                int iy = y1 + dy - pt;
+                if ((uint)iy >= (uint)h) continue;
+                for (int dx = 0; dx < kw; dx++)
+                {
+                    int ix = x1 + dx - pl;
+                    if ((uint)ix >= (uint)w) continue;
+                    tapOff[taps] = pad + (iy * w + ix) * Pin + (dy - pt) * w + dx - pl; tapDy[taps] = dy; tapDx[taps] = dx; taps++;
+                }
+            }
+            var drow = dst.AsSpan(pad + o1 * Po, Po);
+            var trow = hasNtk ? tdst.AsSpan(pad + o1 * Po, Po) : Span<double>.Empty;
+            double q1 = sq1[o1], r1 = inv1[o1];
+            if (vec)
+            {
+                var vq1 = Vector512.Create(q1); var vr1 = Vector512.Create(r1);
+                for (int y2 = 0; y2 < ho; y2++)
+                {
+                    // Rows y2 whose every tap lands inside the source need no per-tap row check.
+                    bool allRows = y2 >= pt && y2 + kh - 1 - pt < h;
+                    for (int c = 0; c < chunks.Length; c++)
+                    {
+                        int x0 = chunks[c];
+                        int rowOff = y2 * w + x0;
+                        var accS = Vector512<double>.Zero; var accT = Vector512<double>.Zero;
+                        bool anyMask = false;
+                        for (int dx = 0; dx < kw; dx++) anyMask |= needs[c * kw + dx];
+                        if (allRows && !anyMask)
+                        {
+                            if (hasNtk)
+                                for (int k = 0; k < taps; k++)
+                                {
+                                    nuint idx = (nuint)(tapOff[k] + rowOff);
+                                    accS += Vector512.LoadUnsafe(ref s0, idx);
+                                    accT += Vector512.LoadUnsafe(ref t0, idx);
+                                }
+                            else
+                                for (int k = 0; k < taps; k++) accS += Vector512.LoadUnsafe(ref s0, (nuint)(tapOff[k] + rowOff));
+                        }
+                        else
+                        {
+                            for (int k = 0; k < taps; k++)
+                            {
+                                if ((uint)(y2 + tapDy[k] - pt) >= (uint)h) continue;
+                                nuint idx = (nuint)(tapOff[k] + rowOff);
+                                var ls = Vector512.LoadUnsafe(ref s0, idx);
+                                var lt = hasNtk ? Vector512.LoadUnsafe(ref t0, idx) : default;
+                                int mi = c * kw + tapDx[k];
+                                if (needs[mi]) { var m = masks[mi]; ls &= m; lt &= m; }
+                                accS += ls; accT += lt;
+                            }
+                        }
+                        var S = Vector512.FusedMultiplyAdd(vScale, accS, vB2);
+                        var R = hasNtk ? Vector512.FusedMultiplyAdd(vRA, accT, Vector512.FusedMultiplyAdd(vRB, accS, vRC)) : default;
+                        int o2 = y2 * wo + x0;
+                        if (act)
+                            (S, R) = Dual8(u, S, R, vq1 * Vector512.Create(sq2.Slice(o2, 8)), vr1 * Vector512.Create(inv2.Slice(o2, 8)), hasNtk);
+                        S.CopyTo(drow.Slice(o2, 8));
+                        if (hasNtk) R.CopyTo(trow.Slice(o2, 8));
+                    }
+                }
+            }
+            else
+            {
+                for (int o2 = 0; o2 < Po; o2++)
+                {
+                    int y2 = o2 / wo, x2 = o2 - y2 * wo;
+                    double accS = 0, accT = 0;
+                    for (int k = 0; k < taps; k++)
+                    {
+                        int iy2 = y2 + tapDy[k] - pt, ix2 = x2 + tapDx[k] - pl;
+                        if ((uint)iy2 >= (uint)h || (uint)ix2 >= (uint)w) continue;
+                        int idx = tapOff[k] + y2 * w + x2;
+                        accS += src[idx];
+                        if (hasNtk) accT += tsrc[idx];
+                    }
+                    double S = u.Scale * accS + u.B2;
+                    double R = hasNtk ? u.RA * accT + (u.RB * accS + u.RC) : 0;
+                    if (act) (S, R) = Dual1(u, S, R, q1 * sq2[o2], r1 * inv2[o2]);
+                    drow[o2] = S;
+                    if (hasNtk) trow[o2] = R;
+                }
+            }
+            if (rowSumS is not null)
+            {
+                rowSumS[o1] = Sum(drow);
+                if (hasNtk) rowSumT![o1] = Sum(trow);
+            }
+        }
+    }
+
+    /// <summary>Sum of a span in a fixed order (vector lanes, then lanes, then the tail).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static double Sum(ReadOnlySpan<double> a)
+    {
+        int i = 0;
+        double s = 0;
+        if (Vector512.IsHardwareAccelerated && a.Length >= 8)
+        {
+            var acc = Vector512<double>.Zero;
+            for (; i <= a.Length - 8; i += 8) acc += Vector512.Create(a.Slice(i, 8));
+            s = Vector512.Sum(acc);
+        }
+        for (; i < a.Length; i++) s += a[i];
+        return s;
+    }
+
+    /// <summary>x·y/C over a short channel vector (C is 3 for images: a call to TensorPrimitives would cost more than the sum).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static double Dot(ReadOnlySpan<double> x, ReadOnlySpan<double> y)
+    {
+        double s = 0;
+        for (int c = 0; c < x.Length; c++) s += x[c] * y[c];
+        return s;
+    }
+
+    // ---------------------------------------------------------------- one tile
+
+    /// <summary>
+    /// The kernel of one tile after the top (no spatial axes), then the rest of the network. With
+    /// <paramref name="same"/> (a diagonal tile of a symmetric kernel) only pairs j ≥ i are computed and mirrored.
+    /// </summary>
+    public Kernel Tile(double[] x1, int r0, int rows, Trajectories t1, double[] x2, int c0, int cols, Trajectories t2,
+        bool same, bool hasNtk, int threads, CancellationToken ct)
+    {
+        int row = _p0 * _c0;
+        var nngp = new double[rows * cols];
+        var ntk = hasNtk ? new double[rows * cols] : null;
+        var pairs = new List<(int I, int J)>(same ? rows * (rows + 1) / 2 : rows * cols);
+        for (int i = 0; i < rows; i++)
+            for (int j = same ? i : 0; j < cols; j++) pairs.Add((i, j));
+        if (Mode == SpatialMode.Diagonal)
+        {
+            Parallel.For(0, pairs.Count, new ParallelOptions { MaxDegreeOfParallelism = threads, CancellationToken = ct }, () => new Scratch(this), (pi, _, s) =>
+            {
+                var (i, j) = pairs[pi];
+                var (a, b) = DiagonalPair(x1.AsSpan((r0 + i) * row, row), x2.AsSpan((c0 + j) * row, row), t1, r0 + i, t2, c0 + j, hasNtk, s);
+                nngp[i * cols + j] = a; if (ntk is not null) ntk[i * cols + j] = b;
+                if (same) { nngp[j * cols + i] = a; if (ntk is not null) ntk[j * cols + i] = b; }
+                return s;
+            }, _ => { });
+        }
+        else
+        {
+            var fb = new FullBuffers(this, hasNtk);
+            foreach (var (i, j) in pairs)
+            {
+                ct.ThrowIfCancellationRequested();
+                var (a, b) = FullPair(x1.AsSpan((r0 + i) * row, row), x2.AsSpan((c0 + j) * row, row), t1, r0 + i, t2, c0 + j, hasNtk, fb, threads, ct);
+                nngp[i * cols + j] = a; if (ntk is not null) ntk[i * cols + j] = b;
+                if (same) { nngp[j * cols + i] = a; if (ntk is not null) ntk[j * cols + i] = b; }
+            }
+        }
+        var cov1 = new double[rows]; var cov2 = new double[cols];
+        if (Mode == SpatialMode.Diagonal)
+        {
+            for (int i = 0; i < rows; i++) cov1[i] = t1.Top(r0 + i);
+            for (int j = 0; j < cols; j++) cov2[j] = t2.Top(c0 + j);
+        }
+        var k = new Kernel(rows, cols, SpatialMode.None, [], nngp, ntk, cov1, cov2, false, TopChannels, same)
+        {
+            IsGaussian = !EndsNonGaussian,
+            CovStale = Mode == SpatialMode.Full, // GlobalAvgPool without full self-covariances (as its Transform does)
+            Cancellation = ct,
+        };
+        return Rest is null ? k : Rest.Transform(k);
+    }
+}
