@@ -192,7 +192,7 @@ internal sealed class ConvStack
             var u = _units[l];
             var pre = s.B.AsSpan(0, u.Po);
             BoxSum(s.A.AsSpan(0, u.P), pre, u, s.H.AsSpan(0, u.H * u.Wo), s.Row);
-            for (int p = 0; p < pre.Length; p++) pre[p] = u.Scale * pre[p] + u.B2;
+            for (int p = 0; p < pre.Length; p++) pre[p] = Math.FusedMultiplyAdd(u.Scale, pre[p], u.B2); // as AffineDual (vector FMA)
             var dsq = outSq.Slice(_offsets[l], u.Po); var dinv = outInv.Slice(_offsets[l], u.Po);
             for (int p = 0; p < pre.Length; p++) { dsq[p] = Math.Sqrt(Math.Max(pre[p], 0)); dinv[p] = dsq[p] > 0 ? 1 / dsq[p] : 0; }
             var next = s.A.AsSpan(0, u.Po);
@@ -289,7 +289,7 @@ internal sealed class ConvStack
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void AffineDual(Unit u, ReadOnlySpan<double> ss, ReadOnlySpan<double> st,
         ReadOnlySpan<double> sq1, ReadOnlySpan<double> inv1, ReadOnlySpan<double> sq2, ReadOnlySpan<double> inv2,
-        Span<double> outS, Span<double> outT)
+        Span<double> outS, Span<double> outT, bool self)
     {
         int n = ss.Length, e = 0;
         bool hasNtk = !outT.IsEmpty;
@@ -303,26 +303,28 @@ internal sealed class ConvStack
                 {
                     var norm = Vector512.Create(sq1.Slice(e, 8)) * Vector512.Create(sq2.Slice(e, 8));
                     var rinv = Vector512.Create(inv1.Slice(e, 8)) * Vector512.Create(inv2.Slice(e, 8));
-                    (S, R) = Dual8(u, S, R, norm, rinv, hasNtk);
+                    (S, R) = Dual8(u, S, R, norm, rinv, hasNtk, self);
                 }
                 S.CopyTo(outS.Slice(e, 8));
                 if (hasNtk) R.CopyTo(outT.Slice(e, 8));
             }
         for (; e < n; e++)
         {
-            double S = u.Scale * ss[e] + u.B2;
+            double S = Math.FusedMultiplyAdd(u.Scale, ss[e], u.B2);
             double R = hasNtk ? u.RA * st[e] + (u.RB * ss[e] + u.RC) : 0;
-            if (u.Act is not null) (S, R) = Dual1(u, S, R, sq1[e] * sq2[e], inv1[e] * inv2[e]);
+            if (u.Act is not null) (S, R) = Dual1(u, S, R, sq1[e] * sq2[e], inv1[e] * inv2[e], self);
             outS[e] = S;
             if (hasNtk) outT[e] = R;
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static (Vector512<double> S, Vector512<double> R) Dual8(Unit u, Vector512<double> S, Vector512<double> R, Vector512<double> norm, Vector512<double> rinv, bool hasNtk)
+    private static (Vector512<double> S, Vector512<double> R) Dual8(Unit u, Vector512<double> S, Vector512<double> R, Vector512<double> norm, Vector512<double> rinv, bool hasNtk, bool self = false)
     {
         var one = Vector512<double>.One;
-        var c = Vector512.Min(Vector512.Max(S * rinv, -one), one);
+        // An input with itself at the same position has correlation exactly 1; computed, it may round to 1 − 2⁻⁵², and
+        // arccos turns that into θ ≈ 2e-8 (a ~1e-8 relative NTK error per layer).
+        var c = self ? one : Vector512.Min(Vector512.Max(S * rinv, -one), one);
         var th = VectorMath.Acos(c);
         var sn = Vector512.Sqrt(Vector512.Max(one - c * c, Vector512<double>.Zero));
         var pth = Vector512.Create(Math.PI) - th;
@@ -333,9 +335,9 @@ internal sealed class ConvStack
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static (double S, double R) Dual1(Unit u, double S, double R, double norm, double rinv)
+    private static (double S, double R) Dual1(Unit u, double S, double R, double norm, double rinv, bool self = false)
     {
-        double c = Math.Min(Math.Max(S * rinv, -1), 1);
+        double c = self ? 1 : Math.Min(Math.Max(S * rinv, -1), 1);
         double th = VectorMath.Acos(c);
         double sn = Math.Sqrt(Math.Max(1 - c * c, 0));
         double pth = Math.PI - th;
@@ -344,7 +346,7 @@ internal sealed class ConvStack
 
     /// <summary>NNGP and NTK (after the Flatten top) of inputs a (row ia of t1) and b (row ib of t2), diagonal mode.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private (double Nngp, double Ntk) DiagonalPair(ReadOnlySpan<double> xa, ReadOnlySpan<double> xb, Trajectories t1, int ia, Trajectories t2, int ib, bool hasNtk, Scratch s)
+    private (double Nngp, double Ntk) DiagonalPair(ReadOnlySpan<double> xa, ReadOnlySpan<double> xb, Trajectories t1, int ia, Trajectories t2, int ib, bool hasNtk, bool self, Scratch s)
     {
         double invC = 1.0 / _c0;
         var cur = s.A.AsSpan(0, _p0);
@@ -366,7 +368,7 @@ internal sealed class ConvStack
                 if (hasNtk) VerticalBox(s.Ht, u, oy, rt);
                 int o = oy * wo;
                 AffineDual(u, rs, rt, sq1All.Slice(off + o, wo), inv1All.Slice(off + o, wo), sq2All.Slice(off + o, wo), inv2All.Slice(off + o, wo),
-                    sOut.AsSpan(o, wo), hasNtk ? tOut.AsSpan(o, wo) : Span<double>.Empty);
+                    sOut.AsSpan(o, wo), hasNtk ? tOut.AsSpan(o, wo) : Span<double>.Empty, self);
             }
             (sIn, sOut) = (sOut, sIn);
             (tIn, tOut) = (tOut, tIn);
@@ -537,7 +539,7 @@ internal sealed class ConvStack
                         accS += src[idx];
                         if (hasNtk) accT += tsrc[idx];
                     }
-                    double S = u.Scale * accS + u.B2;
+                    double S = Math.FusedMultiplyAdd(u.Scale, accS, u.B2);
                     double R = hasNtk ? u.RA * accT + (u.RB * accS + u.RC) : 0;
                     if (act) (S, R) = Dual1(u, S, R, q1 * sq2[o2], r1 * inv2[o2]);
                     drow[o2] = S;
@@ -597,7 +599,7 @@ internal sealed class ConvStack
             Parallel.For(0, pairs.Count, new ParallelOptions { MaxDegreeOfParallelism = threads, CancellationToken = ct }, () => new Scratch(this), (pi, _, s) =>
             {
                 var (i, j) = pairs[pi];
-                var (a, b) = DiagonalPair(x1.AsSpan((r0 + i) * row, row), x2.AsSpan((c0 + j) * row, row), t1, r0 + i, t2, c0 + j, hasNtk, s);
+                var (a, b) = DiagonalPair(x1.AsSpan((r0 + i) * row, row), x2.AsSpan((c0 + j) * row, row), t1, r0 + i, t2, c0 + j, hasNtk, same && i == j, s);
                 nngp[i * cols + j] = a; if (ntk is not null) ntk[i * cols + j] = b;
                 if (same) { nngp[j * cols + i] = a; if (ntk is not null) ntk[j * cols + i] = b; }
                 return s;
