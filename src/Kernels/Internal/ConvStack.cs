@@ -36,6 +36,11 @@ internal sealed class ConvStack
         public double Vs, Vm;
         public int P => H * W;
         public int Po => Ho * Wo;
+        /// <summary>Width and height of the zero-padded input map (padding Pl/Pt before, Kw−1−Pl/Kh−1−Pt after): every tap of every output reads inside it.</summary>
+        public int Wp => W + Kw - 1;
+        public int Hp => H + Kh - 1;
+        /// <summary>Index of input (0, 0) in the padded map.</summary>
+        public int Origin => Pt * Wp + Pl;
         /// <summary>Start of each 8-wide chunk of an output row (the last overlaps when Wo is not a multiple of 8).</summary>
         public int[] ChunkStarts = [];
         /// <summary>Per (chunk, dx): lanes whose source column lies inside the row (all-ones) or in the padding (zero).</summary>
@@ -192,7 +197,7 @@ internal sealed class ConvStack
             var u = _units[l];
             var pre = s.B.AsSpan(0, u.Po);
             BoxSum(s.A.AsSpan(0, u.P), pre, u, s.H.AsSpan(0, u.H * u.Wo), s.Row);
-            for (int p = 0; p < pre.Length; p++) pre[p] = Math.FusedMultiplyAdd(u.Scale, pre[p], u.B2); // as AffineDual (vector FMA)
+            for (int p = 0; p < pre.Length; p++) pre[p] = Math.FusedMultiplyAdd(u.Scale, pre[p], u.B2); // as the pair kernels (vector FMA)
             var dsq = outSq.Slice(_offsets[l], u.Po); var dinv = outInv.Slice(_offsets[l], u.Po);
             for (int p = 0; p < pre.Length; p++) { dsq[p] = Math.Sqrt(Math.Max(pre[p], 0)); dinv[p] = dsq[p] > 0 ? 1 / dsq[p] : 0; }
             var next = s.A.AsSpan(0, u.Po);
@@ -206,17 +211,16 @@ internal sealed class ConvStack
         outSq[_trajStride - 1] = m;
     }
 
-    /// <summary>Per-thread work buffers for the diagonal path and the trajectories.</summary>
+    /// <summary>Per-thread work buffers for the self-covariance trajectories.</summary>
     private sealed class Scratch
     {
-        public readonly double[] A, B, At, Bt, H, Ht, Row, Rs, Rt;
+        public readonly double[] A, B, H, Row;
         public Scratch(ConvStack st)
         {
             int mp = st._maxP;
             int hw = 1, rw = 1;
             foreach (var u in st._units) { hw = Math.Max(hw, u.H * u.Wo); rw = Math.Max(rw, u.Wo + u.Kw + 8); }
-            A = new double[mp]; B = new double[mp]; At = new double[mp]; Bt = new double[mp];
-            H = new double[hw]; Ht = new double[hw]; Row = new double[rw]; Rs = new double[rw]; Rt = new double[rw];
+            A = new double[mp]; B = new double[mp]; H = new double[hw]; Row = new double[rw];
         }
     }
 
@@ -282,42 +286,6 @@ internal sealed class ConvStack
         if (first) drow.Clear();
     }
 
-    /// <summary>
-    /// The conv's affine map then the activation's dual, elementwise: Σ = Scale·ss + B2, Θ = RA·st + RB·ss + RC,
-    /// then (with an activation) Σ′ = √(k11k22)·((a²+b²)J(θ) − 2ab·J(π−θ)) and Θ′ = Θ·E[φ′φ′] as in <see cref="ABRelu.Dual"/>.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void AffineDual(Unit u, ReadOnlySpan<double> ss, ReadOnlySpan<double> st,
-        ReadOnlySpan<double> sq1, ReadOnlySpan<double> inv1, ReadOnlySpan<double> sq2, ReadOnlySpan<double> inv2,
-        Span<double> outS, Span<double> outT, bool self)
-    {
-        int n = ss.Length, e = 0;
-        bool hasNtk = !outT.IsEmpty;
-        if (Vector512.IsHardwareAccelerated)
-            for (; e <= n - 8; e += 8)
-            {
-                var vs = Vector512.Create(ss.Slice(e, 8));
-                var S = Vector512.FusedMultiplyAdd(Vector512.Create(u.Scale), vs, Vector512.Create(u.B2));
-                var R = hasNtk ? Vector512.FusedMultiplyAdd(Vector512.Create(u.RA), Vector512.Create(st.Slice(e, 8)), Vector512.FusedMultiplyAdd(Vector512.Create(u.RB), vs, Vector512.Create(u.RC))) : default;
-                if (u.Act is not null)
-                {
-                    var norm = Vector512.Create(sq1.Slice(e, 8)) * Vector512.Create(sq2.Slice(e, 8));
-                    var rinv = Vector512.Create(inv1.Slice(e, 8)) * Vector512.Create(inv2.Slice(e, 8));
-                    (S, R) = Dual8(u, S, R, norm, rinv, hasNtk, self);
-                }
-                S.CopyTo(outS.Slice(e, 8));
-                if (hasNtk) R.CopyTo(outT.Slice(e, 8));
-            }
-        for (; e < n; e++)
-        {
-            double S = Math.FusedMultiplyAdd(u.Scale, ss[e], u.B2);
-            double R = hasNtk ? u.RA * st[e] + (u.RB * ss[e] + u.RC) : 0;
-            if (u.Act is not null) (S, R) = Dual1(u, S, R, sq1[e] * sq2[e], inv1[e] * inv2[e], self);
-            outS[e] = S;
-            if (hasNtk) outT[e] = R;
-        }
-    }
-
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static (Vector512<double> S, Vector512<double> R) Dual8(Unit u, Vector512<double> S, Vector512<double> R, Vector512<double> norm, Vector512<double> rinv, bool hasNtk, bool self = false)
     {
@@ -344,39 +312,120 @@ internal sealed class ConvStack
         return (norm * (u.Vs * (sn + pth * c) - u.Vm * (sn - th * c)), R * (u.Vs * pth + u.Vm * th));
     }
 
+    /// <summary>
+    /// Per-thread buffers of the diagonal path: each unit's input map, zero-padded (the borders are zeroed once and never
+    /// written, so the conv needs neither bounds checks nor masks), for the NNGP and the NTK; and the last unit's output.
+    /// </summary>
+    private sealed class DiagonalBuffers
+    {
+        public readonly double[][] S, T;
+        public readonly double[] OutS, OutT;
+        public DiagonalBuffers(ConvStack st, bool hasNtk)
+        {
+            var us = st._units;
+            S = us.Select(u => new double[u.Hp * u.Wp]).ToArray();
+            T = hasNtk ? us.Select(u => new double[u.Hp * u.Wp]).ToArray() : [];
+            OutS = new double[us[^1].Po]; OutT = hasNtk ? new double[us[^1].Po] : [];
+        }
+    }
+
     /// <summary>NNGP and NTK (after the Flatten top) of inputs a (row ia of t1) and b (row ib of t2), diagonal mode.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private (double Nngp, double Ntk) DiagonalPair(ReadOnlySpan<double> xa, ReadOnlySpan<double> xb, Trajectories t1, int ia, Trajectories t2, int ib, bool hasNtk, bool self, Scratch s)
+    private (double Nngp, double Ntk) DiagonalPair(ReadOnlySpan<double> xa, ReadOnlySpan<double> xb, Trajectories t1, int ia, Trajectories t2, int ib, bool hasNtk, bool self, DiagonalBuffers db)
     {
         double invC = 1.0 / _c0;
-        var cur = s.A.AsSpan(0, _p0);
-        for (int p = 0; p < _p0; p++) cur[p] = Dot(xa.Slice(p * _c0, _c0), xb.Slice(p * _c0, _c0)) * invC;
-        if (hasNtk) s.At.AsSpan(0, _p0).Clear();
-        double[] sIn = s.A, sOut = s.B, tIn = s.At, tOut = s.Bt;
-        var sq1All = t1.Sq.AsSpan((ia - t1.First) * t1.Stride, t1.Stride); var inv1All = t1.Inv.AsSpan((ia - t1.First) * t1.Stride, t1.Stride);
-        var sq2All = t2.Sq.AsSpan((ib - t2.First) * t2.Stride, t2.Stride); var inv2All = t2.Inv.AsSpan((ib - t2.First) * t2.Stride, t2.Stride);
+        var u0 = _units[0];
+        var in0 = db.S[0];
+        for (int iy = 0; iy < u0.H; iy++)
+        {
+            int d = u0.Origin + iy * u0.Wp, p0 = iy * u0.W;
+            for (int ix = 0; ix < u0.W; ix++)
+            {
+                int p = p0 + ix;
+                in0[d + ix] = Dot(xa.Slice(p * _c0, _c0), xb.Slice(p * _c0, _c0)) * invC;
+            }
+        }
+        // db.T[0] stays zero: the NTK of the raw inputs is 0 and no unit writes into the first unit's input.
+        int b1 = (ia - t1.First) * t1.Stride, b2 = (ib - t2.First) * t2.Stride;
         for (int l = 0; l < _units.Length; l++)
         {
             var u = _units[l];
-            int hw = u.H * u.Wo, wo = u.Wo, off = _offsets[l];
-            HorizontalBox(sIn.AsSpan(0, u.P), u, s.H.AsSpan(0, hw), s.Row);
-            if (hasNtk) HorizontalBox(tIn.AsSpan(0, u.P), u, s.Ht.AsSpan(0, hw), s.Row);
-            for (int oy = 0; oy < u.Ho; oy++)
-            {
-                var rs = s.Rs.AsSpan(0, wo); var rt = s.Rt.AsSpan(0, wo);
-                VerticalBox(s.H, u, oy, rs);
-                if (hasNtk) VerticalBox(s.Ht, u, oy, rt);
-                int o = oy * wo;
-                AffineDual(u, rs, rt, sq1All.Slice(off + o, wo), inv1All.Slice(off + o, wo), sq2All.Slice(off + o, wo), inv2All.Slice(off + o, wo),
-                    sOut.AsSpan(o, wo), hasNtk ? tOut.AsSpan(o, wo) : Span<double>.Empty, self);
-            }
-            (sIn, sOut) = (sOut, sIn);
-            (tIn, tOut) = (tOut, tIn);
+            bool last = l == _units.Length - 1;
+            var outS = last ? db.OutS : db.S[l + 1];
+            var outT = !hasNtk ? [] : last ? db.OutT : db.T[l + 1];
+            int outOrigin = last ? 0 : _units[l + 1].Origin, outStride = last ? u.Wo : _units[l + 1].Wp;
+            int off = _offsets[l];
+            DiagonalUnit(u, db.S[l], hasNtk ? db.T[l] : [], outS, outT, outOrigin, outStride,
+                t1.Sq.AsSpan(b1 + off, u.Po), t1.Inv.AsSpan(b1 + off, u.Po), t2.Sq.AsSpan(b2 + off, u.Po), t2.Inv.AsSpan(b2 + off, u.Po), hasNtk, self);
         }
         int pl = _units[^1].Po;
-        double ms = Sum(sIn.AsSpan(0, pl)) / pl;
-        double mt = hasNtk ? Sum(tIn.AsSpan(0, pl)) / pl : 0;
-        return (ms, mt);
+        return (Sum(db.OutS.AsSpan(0, pl)) / pl, hasNtk ? Sum(db.OutT.AsSpan(0, pl)) / pl : 0);
+    }
+
+    /// <summary>
+    /// One unit in diagonal mode: for each output position the Kh×Kw window sum of the padded input maps (in registers),
+    /// then the affine map and the dual; written into the next unit's padded input (origin, stride).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void DiagonalUnit(Unit u, double[] inS, double[] inT, double[] outS, double[] outT, int outOrigin, int outStride,
+        ReadOnlySpan<double> sq1, ReadOnlySpan<double> inv1, ReadOnlySpan<double> sq2, ReadOnlySpan<double> inv2, bool hasNtk, bool self)
+    {
+        int ho = u.Ho, wo = u.Wo, kh = u.Kh, kw = u.Kw, wp = u.Wp;
+        bool act = u.Act is not null;
+        if (Vector512.IsHardwareAccelerated && wo >= 8)
+        {
+            ref double s0 = ref MemoryMarshal.GetArrayDataReference(inS);
+            ref double t0 = ref (hasNtk ? ref MemoryMarshal.GetArrayDataReference(inT) : ref s0);
+            ref double q1 = ref MemoryMarshal.GetReference(sq1); ref double r1 = ref MemoryMarshal.GetReference(inv1);
+            ref double q2 = ref MemoryMarshal.GetReference(sq2); ref double r2 = ref MemoryMarshal.GetReference(inv2);
+            var vScale = Vector512.Create(u.Scale); var vB2 = Vector512.Create(u.B2);
+            var vRA = Vector512.Create(u.RA); var vRB = Vector512.Create(u.RB); var vRC = Vector512.Create(u.RC);
+            var chunks = u.ChunkStarts;
+            for (int oy = 0; oy < ho; oy++)
+                for (int c = 0; c < chunks.Length; c++)
+                {
+                    int x0 = chunks[c];
+                    var accS = Vector512<double>.Zero; var accT = Vector512<double>.Zero;
+                    for (int dy = 0; dy < kh; dy++)
+                    {
+                        nuint row = (nuint)((oy + dy) * wp + x0);
+                        for (int dx = 0; dx < kw; dx++)
+                        {
+                            accS += Vector512.LoadUnsafe(ref s0, row + (nuint)dx);
+                            if (hasNtk) accT += Vector512.LoadUnsafe(ref t0, row + (nuint)dx);
+                        }
+                    }
+                    var S = Vector512.FusedMultiplyAdd(vScale, accS, vB2);
+                    var R = hasNtk ? Vector512.FusedMultiplyAdd(vRA, accT, Vector512.FusedMultiplyAdd(vRB, accS, vRC)) : default;
+                    nuint o = (nuint)(oy * wo + x0);
+                    if (act)
+                        (S, R) = Dual8(u, S, R, Vector512.LoadUnsafe(ref q1, o) * Vector512.LoadUnsafe(ref q2, o),
+                            Vector512.LoadUnsafe(ref r1, o) * Vector512.LoadUnsafe(ref r2, o), hasNtk, self);
+                    int d = outOrigin + oy * outStride + x0;
+                    S.CopyTo(outS.AsSpan(d, 8));
+                    if (hasNtk) R.CopyTo(outT.AsSpan(d, 8));
+                }
+            return;
+        }
+        for (int oy = 0; oy < ho; oy++)
+            for (int ox = 0; ox < wo; ox++)
+            {
+                double accS = 0, accT = 0;
+                for (int dy = 0; dy < kh; dy++)
+                    for (int dx = 0; dx < kw; dx++)
+                    {
+                        int idx = (oy + dy) * wp + ox + dx;
+                        accS += inS[idx];
+                        if (hasNtk) accT += inT[idx];
+                    }
+                double S = Math.FusedMultiplyAdd(u.Scale, accS, u.B2);
+                double R = hasNtk ? u.RA * accT + (u.RB * accS + u.RC) : 0;
+                int o = oy * wo + ox;
+                if (act) (S, R) = Dual1(u, S, R, sq1[o] * sq2[o], inv1[o] * inv2[o], self);
+                int d = outOrigin + oy * outStride + ox;
+                outS[d] = S;
+                if (hasNtk) outT[d] = R;
+            }
     }
 
     // ---------------------------------------------------------------- full mode (GlobalAvgPool top)
@@ -596,7 +645,7 @@ internal sealed class ConvStack
             for (int j = same ? i : 0; j < cols; j++) pairs.Add((i, j));
         if (Mode == SpatialMode.Diagonal)
         {
-            Parallel.For(0, pairs.Count, new ParallelOptions { MaxDegreeOfParallelism = threads, CancellationToken = ct }, () => new Scratch(this), (pi, _, s) =>
+            Parallel.For(0, pairs.Count, new ParallelOptions { MaxDegreeOfParallelism = threads, CancellationToken = ct }, () => new DiagonalBuffers(this, hasNtk), (pi, _, s) =>
             {
                 var (i, j) = pairs[pi];
                 var (a, b) = DiagonalPair(x1.AsSpan((r0 + i) * row, row), x2.AsSpan((c0 + j) * row, row), t1, r0 + i, t2, c0 + j, hasNtk, same && i == j, s);
