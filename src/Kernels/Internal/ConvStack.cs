@@ -174,7 +174,7 @@ internal sealed class ConvStack
         var inv = new double[sq.Length];
         int row = _p0 * _c0;
         double invC = 1.0 / _c0;
-        Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = threads }, () => new Scratch(this), (n, _, s) =>
+        Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = threads }, () => new DiagonalBuffers(this, false), (n, _, s) =>
         {
             SelfTrajectory(x.AsSpan((first + n) * row, row), sq.AsSpan(n * _trajStride, _trajStride), inv.AsSpan(n * _trajStride, _trajStride), s);
             return s;
@@ -182,109 +182,99 @@ internal sealed class ConvStack
         return new Trajectories { Sq = sq, Inv = inv, Stride = _trajStride, First = first, Count = count };
     }
 
+    /// <summary>
+    /// One input's trajectory: its variance map through the units. An input with itself has correlation 1 at every
+    /// position, so the dual needs no arccos: E[φ(u)²] = (a² + b²)/2·k (computed as the pair kernel does at ρ = 1).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void SelfTrajectory(ReadOnlySpan<double> xs, Span<double> outSq, Span<double> outInv, Scratch s)
+    private void SelfTrajectory(ReadOnlySpan<double> xs, Span<double> outSq, Span<double> outInv, DiagonalBuffers db)
     {
         double invC = 1.0 / _c0;
-        var v = s.A.AsSpan(0, _p0);
-        for (int p = 0; p < _p0; p++)
-        {
-            var xv = xs.Slice(p * _c0, _c0);
-            v[p] = Dot(xv, xv) * invC;
-        }
+        var u0 = _units[0];
+        var in0 = db.S[0];
+        for (int iy = 0; iy < u0.H; iy++)
+            for (int ix = 0; ix < u0.W; ix++)
+            {
+                var xv = xs.Slice((iy * u0.W + ix) * _c0, _c0);
+                in0[u0.Origin + iy * u0.Wp + ix] = Dot(xv, xv) * invC;
+            }
         for (int l = 0; l < _units.Length; l++)
         {
             var u = _units[l];
-            var pre = s.B.AsSpan(0, u.Po);
-            BoxSum(s.A.AsSpan(0, u.P), pre, u, s.H.AsSpan(0, u.H * u.Wo), s.Row);
-            for (int p = 0; p < pre.Length; p++) pre[p] = Math.FusedMultiplyAdd(u.Scale, pre[p], u.B2); // as the pair kernels (vector FMA)
-            var dsq = outSq.Slice(_offsets[l], u.Po); var dinv = outInv.Slice(_offsets[l], u.Po);
-            for (int p = 0; p < pre.Length; p++) { dsq[p] = Math.Sqrt(Math.Max(pre[p], 0)); dinv[p] = dsq[p] > 0 ? 1 / dsq[p] : 0; }
-            var next = s.A.AsSpan(0, u.Po);
-            pre.CopyTo(next);
-            u.Act?.Dual(pre, pre, next, Span<double>.Empty); // as KernelOps.SelfCovariance does
+            bool last = l == _units.Length - 1;
+            SelfUnit(u, db.S[l], last ? db.OutS : db.S[l + 1], last ? 0 : _units[l + 1].Origin, last ? u.Wo : _units[l + 1].Wp,
+                outSq.Slice(_offsets[l], u.Po), outInv.Slice(_offsets[l], u.Po));
         }
         // Flatten: the mean over positions of the diagonal; GlobalAvgPool leaves it stale (not tracked in full).
-        var last = _units[^1];
-        double m = 0;
-        if (Mode == SpatialMode.Diagonal) { var fin = s.A.AsSpan(0, last.Po); for (int p = 0; p < fin.Length; p++) m += fin[p]; m /= last.Po; }
-        outSq[_trajStride - 1] = m;
+        var lastU = _units[^1];
+        outSq[_trajStride - 1] = Mode == SpatialMode.Diagonal ? Sum(db.OutS.AsSpan(0, lastU.Po)) / lastU.Po : 0;
     }
 
-    /// <summary>Per-thread work buffers for the self-covariance trajectories.</summary>
-    private sealed class Scratch
+    /// <summary>
+    /// One unit on a variance map: window sum of the padded input, the affine map (its square root and inverse stored
+    /// as the dual's normalisers), then the dual at ρ = 1, written into the next unit's padded input.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void SelfUnit(Unit u, double[] input, double[] output, int outOrigin, int outStride, Span<double> sq, Span<double> inv)
     {
-        public readonly double[] A, B, H, Row;
-        public Scratch(ConvStack st)
+        int ho = u.Ho, wo = u.Wo, kh = u.Kh, kw = u.Kw, wp = u.Wp;
+        bool act = u.Act is not null;
+        double self = u.Vs * Math.PI; // norm·(Vs·(sin 0 + π·1) − Vm·0)
+        if (Vector512.IsHardwareAccelerated && wo >= 8)
         {
-            int mp = st._maxP;
-            int hw = 1, rw = 1;
-            foreach (var u in st._units) { hw = Math.Max(hw, u.H * u.Wo); rw = Math.Max(rw, u.Wo + u.Kw + 8); }
-            A = new double[mp]; B = new double[mp]; H = new double[hw]; Row = new double[rw];
+            ref double s0 = ref MemoryMarshal.GetArrayDataReference(input);
+            var vScale = Vector512.Create(u.Scale); var vB2 = Vector512.Create(u.B2); var vSelf = Vector512.Create(self);
+            var zero = Vector512<double>.Zero; var one = Vector512<double>.One;
+            var chunks = u.ChunkStarts;
+            for (int oy = 0; oy < ho; oy++)
+                for (int c = 0; c < chunks.Length; c++)
+                {
+                    int x0 = chunks[c];
+                    var acc = Vector512<double>.Zero;
+                    for (int dy = 0; dy < kh; dy++)
+                    {
+                        nuint row = (nuint)((oy + dy) * wp + x0);
+                        for (int dx = 0; dx < kw; dx++) acc += Vector512.LoadUnsafe(ref s0, row + (nuint)dx);
+                    }
+                    var S = Vector512.FusedMultiplyAdd(vScale, acc, vB2);
+                    var q = Vector512.Sqrt(Vector512.Max(S, zero));
+                    var r = Vector512.ConditionalSelect(Vector512.GreaterThan(q, zero), one / q, zero);
+                    int o = oy * wo + x0;
+                    q.CopyTo(sq.Slice(o, 8)); r.CopyTo(inv.Slice(o, 8));
+                    (act ? q * q * vSelf : S).CopyTo(output.AsSpan(outOrigin + oy * outStride + x0, 8));
+                }
+            return;
         }
+        for (int oy = 0; oy < ho; oy++)
+            for (int ox = 0; ox < wo; ox++)
+            {
+                double acc = 0;
+                for (int dy = 0; dy < kh; dy++)
+                    for (int dx = 0; dx < kw; dx++) acc += input[(oy + dy) * wp + ox + dx];
+                double S = Math.FusedMultiplyAdd(u.Scale, acc, u.B2);
+                double q = Math.Sqrt(Math.Max(S, 0));
+                int o = oy * wo + ox;
+                sq[o] = q; inv[o] = q > 0 ? 1 / q : 0;
+                output[outOrigin + oy * outStride + ox] = act ? q * q * self : S;
+            }
+    }
+
+    /// <summary>
+    /// dst = Σ over the Kh×Kw window of src (stride 1, zero padding): the diagonal of a conv's covariance map, through the
+    /// padded-map kernel the fused path uses (for tests).
+    /// </summary>
+    internal static void WindowSum(ReadOnlySpan<double> src, Span<double> dst, Unit u)
+    {
+        var padded = new double[u.Hp * u.Wp];
+        for (int iy = 0; iy < u.H; iy++) src.Slice(iy * u.W, u.W).CopyTo(padded.AsSpan(u.Origin + iy * u.Wp, u.W));
+        var lin = new Unit { H = u.H, W = u.W, Ho = u.Ho, Wo = u.Wo, Kh = u.Kh, Kw = u.Kw, Pt = u.Pt, Pl = u.Pl, Scale = 1, B2 = 0, RA = 1, RB = 1, RC = 0 };
+        BuildMasks(lin);
+        var output = new double[u.Po];
+        SelfUnit(lin, padded, output, 0, u.Wo, new double[u.Po], new double[u.Po]);
+        output.CopyTo(dst);
     }
 
     // ---------------------------------------------------------------- diagonal mode (Flatten top)
-
-    /// <summary>
-    /// dst = Σ over the Kh×Kw window of src (stride 1, zero padding): the diagonal of a conv's covariance map.
-    /// Separable: a horizontal box sum of each row (into <paramref name="hbuf"/>), then a vertical one.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static void BoxSum(ReadOnlySpan<double> src, Span<double> dst, Unit u, Span<double> hbuf, Span<double> pad)
-    {
-        HorizontalBox(src, u, hbuf, pad);
-        for (int oy = 0; oy < u.Ho; oy++) VerticalBox(hbuf, u, oy, dst.Slice(oy * u.Wo, u.Wo));
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void HorizontalBox(ReadOnlySpan<double> src, Unit u, Span<double> hbuf, Span<double> pad)
-    {
-        int w = u.W, wo = u.Wo, kw = u.Kw, pl = u.Pl;
-        int len = wo + kw - 1; // pad[ox + dx] for ox < wo, dx < kw
-        var p = pad.Slice(0, len);
-        for (int iy = 0; iy < u.H; iy++)
-        {
-            p.Clear();
-            int n = Math.Min(w, len - pl);
-            src.Slice(iy * w, n).CopyTo(p.Slice(pl, n));
-            var hrow = hbuf.Slice(iy * wo, wo);
-            int ox = 0;
-            if (Vector512.IsHardwareAccelerated)
-                for (; ox <= wo - 8; ox += 8)
-                {
-                    var acc = Vector512.Create((ReadOnlySpan<double>)p.Slice(ox, 8));
-                    for (int dx = 1; dx < kw; dx++) acc += Vector512.Create((ReadOnlySpan<double>)p.Slice(ox + dx, 8));
-                    acc.CopyTo(hrow.Slice(ox, 8));
-                }
-            for (; ox < wo; ox++)
-            {
-                double a = p[ox];
-                for (int dx = 1; dx < kw; dx++) a += p[ox + dx];
-                hrow[ox] = a;
-            }
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void VerticalBox(ReadOnlySpan<double> hbuf, Unit u, int oy, Span<double> drow)
-    {
-        int wo = u.Wo;
-        bool first = true;
-        for (int dy = 0; dy < u.Kh; dy++)
-        {
-            int iy = oy + dy - u.Pt;
-            if ((uint)iy >= (uint)u.H) continue;
-            var s = hbuf.Slice(iy * wo, wo);
-            if (first) { s.CopyTo(drow); first = false; continue; }
-            int x = 0;
-            if (Vector512.IsHardwareAccelerated)
-                for (; x <= wo - 8; x += 8)
-                    (Vector512.Create((ReadOnlySpan<double>)drow.Slice(x, 8)) + Vector512.Create(s.Slice(x, 8))).CopyTo(drow.Slice(x, 8));
-            for (; x < wo; x++) drow[x] += s[x];
-        }
-        if (first) drow.Clear();
-    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static (Vector512<double> S, Vector512<double> R) Dual8(Unit u, Vector512<double> S, Vector512<double> R, Vector512<double> norm, Vector512<double> rinv, bool hasNtk, bool self = false)
@@ -386,15 +376,22 @@ internal sealed class ConvStack
                 {
                     int x0 = chunks[c];
                     var accS = Vector512<double>.Zero; var accT = Vector512<double>.Zero;
-                    for (int dy = 0; dy < kh; dy++)
-                    {
-                        nuint row = (nuint)((oy + dy) * wp + x0);
-                        for (int dx = 0; dx < kw; dx++)
+                    if (hasNtk)
+                        for (int dy = 0; dy < kh; dy++)
                         {
-                            accS += Vector512.LoadUnsafe(ref s0, row + (nuint)dx);
-                            if (hasNtk) accT += Vector512.LoadUnsafe(ref t0, row + (nuint)dx);
+                            nuint row = (nuint)((oy + dy) * wp + x0);
+                            for (int dx = 0; dx < kw; dx++)
+                            {
+                                accS += Vector512.LoadUnsafe(ref s0, row + (nuint)dx);
+                                accT += Vector512.LoadUnsafe(ref t0, row + (nuint)dx);
+                            }
                         }
-                    }
+                    else
+                        for (int dy = 0; dy < kh; dy++)
+                        {
+                            nuint row = (nuint)((oy + dy) * wp + x0);
+                            for (int dx = 0; dx < kw; dx++) accS += Vector512.LoadUnsafe(ref s0, row + (nuint)dx);
+                        }
                     var S = Vector512.FusedMultiplyAdd(vScale, accS, vB2);
                     var R = hasNtk ? Vector512.FusedMultiplyAdd(vRA, accT, Vector512.FusedMultiplyAdd(vRB, accS, vRC)) : default;
                     nuint o = (nuint)(oy * wo + x0);
