@@ -168,6 +168,28 @@ public class ConvStackTests
     }
 
     [Fact]
+    public void ColumnBlocksOfOneRowMatchLayerByLayer()
+    {
+        // Full mode computes columns in blocks of output rows; force one row per block to cross every block boundary.
+        int saved = ConvStack.ColumnBlockBytes;
+        try
+        {
+            ConvStack.ColumnBlockBytes = 1;
+            foreach (var name in new[] { "gap2d", "gap2d-wide", "gap1d" })
+            {
+                var (net, shape) = Make(name);
+                var x1 = TestUtil.RandomInputs(21, [3, .. shape]);
+                var x2 = TestUtil.RandomInputs(22, [2, .. shape]);
+                var fused = KernelFunction.Compute(net, x1, x2);
+                var reference = KernelFunction.Compute(net, x1, x2, new KernelOptions { LayerByLayer = true });
+                AssertClose(reference.Ntk, fused.Ntk, $"{name} NTK, 1-row column blocks");
+                AssertClose(reference.Nngp, fused.Nngp, $"{name} NNGP, 1-row column blocks");
+            }
+        }
+        finally { ConvStack.ColumnBlockBytes = saved; }
+    }
+
+    [Fact]
     public void SmallTilesAndStreamingMatchTheInMemoryKernel()
     {
         // A budget small enough for several tiles and per-tile self-covariances (not cached for the plan).

@@ -276,21 +276,26 @@ internal sealed class ConvStack
 
     // ---------------------------------------------------------------- diagonal mode (Flatten top)
 
+    // The dual in three single-vector steps (no tuple of vectors: returning two Vector512 as a tuple made the JIT keep
+    // the accumulators of the calling loops in memory, ~5× slower). With c = clamp(Σ/√(k11k22)) and θ = arccos c:
+    // Σ′ = √(k11k22)·(Vs·(sin θ + (π − θ)c) − Vm·(sin θ − θc)), Θ′ = Θ·(Vs·(π − θ) + Vm·θ).
+
+    /// <summary>The correlation, clamped; exactly 1 for an input with itself at the same position (computed, it may
+    /// round to 1 − 2⁻⁵², and arccos turns that into θ ≈ 2e-8: a ~1e-8 relative NTK error per layer).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static (Vector512<double> S, Vector512<double> R) Dual8(Unit u, Vector512<double> S, Vector512<double> R, Vector512<double> norm, Vector512<double> rinv, bool hasNtk, bool self = false)
+    private static Vector512<double> Correlation(Vector512<double> S, Vector512<double> rinv, bool self)
+        => self ? Vector512<double>.One : Vector512.Min(Vector512.Max(S * rinv, -Vector512<double>.One), Vector512<double>.One);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<double> NngpDual(Vector512<double> vs, Vector512<double> vm, Vector512<double> c, Vector512<double> th, Vector512<double> norm)
     {
-        var one = Vector512<double>.One;
-        // An input with itself at the same position has correlation exactly 1; computed, it may round to 1 − 2⁻⁵², and
-        // arccos turns that into θ ≈ 2e-8 (a ~1e-8 relative NTK error per layer).
-        var c = self ? one : Vector512.Min(Vector512.Max(S * rinv, -one), one);
-        var th = VectorMath.Acos(c);
-        var sn = Vector512.Sqrt(Vector512.Max(one - c * c, Vector512<double>.Zero));
-        var pth = Vector512.Create(Math.PI) - th;
-        var vs = Vector512.Create(u.Vs); var vm = Vector512.Create(u.Vm);
-        var s2 = norm * (vs * (sn + pth * c) - vm * (sn - th * c));
-        var r2 = hasNtk ? R * (vs * pth + vm * th) : R;
-        return (s2, r2);
+        var sn = Vector512.Sqrt(Vector512.Max(Vector512<double>.One - c * c, Vector512<double>.Zero));
+        return norm * (vs * (sn + (Vector512.Create(Math.PI) - th) * c) - vm * (sn - th * c));
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<double> NtkDual(Vector512<double> vs, Vector512<double> vm, Vector512<double> th)
+        => vs * (Vector512.Create(Math.PI) - th) + vm * th;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static (double S, double R) Dual1(Unit u, double S, double R, double norm, double rinv, bool self = false)
@@ -369,7 +374,7 @@ internal sealed class ConvStack
             ref double q1 = ref MemoryMarshal.GetReference(sq1); ref double r1 = ref MemoryMarshal.GetReference(inv1);
             ref double q2 = ref MemoryMarshal.GetReference(sq2); ref double r2 = ref MemoryMarshal.GetReference(inv2);
             var vScale = Vector512.Create(u.Scale); var vB2 = Vector512.Create(u.B2);
-            var vRA = Vector512.Create(u.RA); var vRB = Vector512.Create(u.RB); var vRC = Vector512.Create(u.RC);
+            var vRA = Vector512.Create(u.RA); var vRB = Vector512.Create(u.RB); var vRC = Vector512.Create(u.RC); var vVs = Vector512.Create(u.Vs); var vVm = Vector512.Create(u.Vm);
             var chunks = u.ChunkStarts;
             for (int oy = 0; oy < ho; oy++)
                 for (int c = 0; c < chunks.Length; c++)
@@ -396,8 +401,12 @@ internal sealed class ConvStack
                     var R = hasNtk ? Vector512.FusedMultiplyAdd(vRA, accT, Vector512.FusedMultiplyAdd(vRB, accS, vRC)) : default;
                     nuint o = (nuint)(oy * wo + x0);
                     if (act)
-                        (S, R) = Dual8(u, S, R, Vector512.LoadUnsafe(ref q1, o) * Vector512.LoadUnsafe(ref q2, o),
-                            Vector512.LoadUnsafe(ref r1, o) * Vector512.LoadUnsafe(ref r2, o), hasNtk, self);
+                    {
+                        var cc = Correlation(S, Vector512.LoadUnsafe(ref r1, o) * Vector512.LoadUnsafe(ref r2, o), self);
+                        var th = VectorMath.Acos(cc);
+                        S = NngpDual(vVs, vVm, cc, th, Vector512.LoadUnsafe(ref q1, o) * Vector512.LoadUnsafe(ref q2, o));
+                        if (hasNtk) R *= NtkDual(vVs, vVm, th);
+                    }
                     int d = outOrigin + oy * outStride + x0;
                     S.CopyTo(outS.AsSpan(d, 8));
                     if (hasNtk) R.CopyTo(outT.AsSpan(d, 8));
@@ -445,6 +454,9 @@ internal sealed class ConvStack
     /// <summary>Bytes of the per-pair buffers of full mode (for the memory budget).</summary>
     public long FullPairBytes(bool hasNtk) => Mode == SpatialMode.Full ? ((long)_maxP * _maxP + 2L * _pad) * 8 * (hasNtk ? 4 : 2) : 0;
 
+    /// <summary>Bytes of source segments one column block keeps hot (about half of a 1 MB L2).</summary>
+    internal static int ColumnBlockBytes = 512 * 1024;
+
     /// <summary>NNGP and NTK (after GlobalAvgPool) of one pair, full mode, parallel over output rows.</summary>
     private (double Nngp, double Ntk) FullPair(ReadOnlySpan<double> xa, ReadOnlySpan<double> xb, Trajectories t1, int ia, Trajectories t2, int ib,
         bool hasNtk, FullBuffers fb, int threads, CancellationToken ct)
@@ -459,7 +471,7 @@ internal sealed class ConvStack
         {
             ct.ThrowIfCancellationRequested();
             var u = _units[l];
-            int Po = u.Po, blocks = Math.Min(Po, threads * 4);
+            int Po = u.Po, blocks = Math.Min(Po, threads * 2);
             bool last = l == _units.Length - 1;
             var (si, so, ti, to) = (sIn, sOut, tIn, tOut);
             int off = _offsets[l];
@@ -501,9 +513,16 @@ internal sealed class ConvStack
         ref double t0 = ref (hasNtk ? ref MemoryMarshal.GetArrayDataReference(tsrc) : ref s0);
         bool vec = Vector512.IsHardwareAccelerated && wo >= 8;
         var vScale = Vector512.Create(u.Scale); var vB2 = Vector512.Create(u.B2);
-        var vRA = Vector512.Create(u.RA); var vRB = Vector512.Create(u.RB); var vRC = Vector512.Create(u.RC);
+        var vRA = Vector512.Create(u.RA); var vRB = Vector512.Create(u.RB); var vRC = Vector512.Create(u.RC); var vVs = Vector512.Create(u.Vs); var vVm = Vector512.Create(u.Vm);
         bool act = u.Act is not null;
         var chunks = u.ChunkStarts; var masks = u.Masks; var needs = u.NeedsMask;
+        // Columns in blocks of output rows y2: one sweep over this thread's rows o1 then reads, of each source row,
+        // only the block's segment (plus a halo of Kh − 1 image rows), so the Kh image rows of source rows a sweep
+        // keeps in use fit in L2 and each source row is fetched from memory about once per layer instead of Kh times.
+        int yBlock = Math.Max(1, ColumnBlockBytes / (2 * 8 * wo * (hasNtk ? 2 : 1) * kh * w));
+        for (int yb = 0; yb < ho; yb += yBlock)
+        {
+        int yEnd = Math.Min(ho, yb + yBlock);
         for (int o1 = o1a; o1 < o1b; o1++)
         {
             int y1 = o1 / wo, x1 = o1 - y1 * wo;
@@ -525,7 +544,7 @@ internal sealed class ConvStack
             if (vec)
             {
                 var vq1 = Vector512.Create(q1); var vr1 = Vector512.Create(r1);
-                for (int y2 = 0; y2 < ho; y2++)
+                for (int y2 = yb; y2 < yEnd; y2++)
                 {
                     // Rows y2 whose every tap lands inside the source need no per-tap row check.
                     bool allRows = y2 >= pt && y2 + kh - 1 - pt < h;
@@ -565,7 +584,12 @@ internal sealed class ConvStack
                         var R = hasNtk ? Vector512.FusedMultiplyAdd(vRA, accT, Vector512.FusedMultiplyAdd(vRB, accS, vRC)) : default;
                         int o2 = y2 * wo + x0;
                         if (act)
-                            (S, R) = Dual8(u, S, R, vq1 * Vector512.Create(sq2.Slice(o2, 8)), vr1 * Vector512.Create(inv2.Slice(o2, 8)), hasNtk);
+                        {
+                            var cc = Correlation(S, vr1 * Vector512.Create(inv2.Slice(o2, 8)), false);
+                            var th = VectorMath.Acos(cc);
+                            S = NngpDual(vVs, vVm, cc, th, vq1 * Vector512.Create(sq2.Slice(o2, 8)));
+                            if (hasNtk) R *= NtkDual(vVs, vVm, th);
+                        }
                         S.CopyTo(drow.Slice(o2, 8));
                         if (hasNtk) R.CopyTo(trow.Slice(o2, 8));
                     }
@@ -573,7 +597,7 @@ internal sealed class ConvStack
             }
             else
             {
-                for (int o2 = 0; o2 < Po; o2++)
+                for (int o2 = yb * wo; o2 < yEnd * wo; o2++)
                 {
                     int y2 = o2 / wo, x2 = o2 - y2 * wo;
                     double accS = 0, accT = 0;
@@ -594,9 +618,12 @@ internal sealed class ConvStack
             }
             if (rowSumS is not null)
             {
-                rowSumS[o1] = Sum(drow);
-                if (hasNtk) rowSumT![o1] = Sum(trow);
+                // Block sums in block order: deterministic whatever the blocking by threads.
+                double bs = Sum(drow.Slice(yb * wo, (yEnd - yb) * wo)), bt = hasNtk ? Sum(trow.Slice(yb * wo, (yEnd - yb) * wo)) : 0;
+                rowSumS[o1] = yb == 0 ? bs : rowSumS[o1] + bs;
+                if (hasNtk) rowSumT![o1] = yb == 0 ? bt : rowSumT![o1] + bt;
             }
+        }
         }
     }
 
