@@ -43,9 +43,6 @@ internal sealed class ConvStack
         public int Origin => Pt * Wp + Pl;
         /// <summary>Start of each 8-wide chunk of an output row (the last overlaps when Wo is not a multiple of 8).</summary>
         public int[] ChunkStarts = [];
-        /// <summary>Per (chunk, dx): lanes whose source column lies inside the row (all-ones) or in the padding (zero).</summary>
-        public Vector512<double>[] Masks = [];
-        public bool[] NeedsMask = [];
     }
 
     private readonly Unit[] _units;
@@ -53,7 +50,6 @@ internal sealed class ConvStack
     private readonly int _trajStride;
     private readonly int _c0, _p0;
     private readonly int _maxP;
-    private readonly int _pad;
 
     /// <summary>Diagonal (Flatten top) or Full (GlobalAvgPool top).</summary>
     public SpatialMode Mode { get; }
@@ -68,11 +64,10 @@ internal sealed class ConvStack
     {
         _units = units; Mode = mode; Rest = rest; _c0 = c0; _p0 = p0; TopChannels = topChannels;
         _offsets = new int[units.Length];
-        int off = 0, maxP = p0, maxK = 1;
-        for (int l = 0; l < units.Length; l++) { _offsets[l] = off; off += units[l].Po; maxP = Math.Max(maxP, units[l].Po); maxK = Math.Max(maxK, units[l].Kw); }
+        int off = 0, maxP = p0;
+        for (int l = 0; l < units.Length; l++) { _offsets[l] = off; off += units[l].Po; maxP = Math.Max(maxP, units[l].Po); }
         _trajStride = off + 1; // + the top's reduced self-covariance
         _maxP = maxP;
-        _pad = maxK + 8;
         EndsNonGaussian = units[^1].Act is not null;
     }
 
@@ -108,7 +103,7 @@ internal sealed class ConvStack
                 u.Vm = 2 * ab.A * ab.B / (2 * Math.PI);
                 i++;
             }
-            BuildMasks(u);
+            BuildChunks(u);
             units.Add(u);
             h = ho; w = wo; channels = conv.Channels;
         }
@@ -124,30 +119,13 @@ internal sealed class ConvStack
         return new ConvStack(units.ToArray(), mode, rest, shape.Channels, shape.Positions, topChannels);
     }
 
-    private static void BuildMasks(Unit u)
+    private static void BuildChunks(Unit u)
     {
         if (u.Wo < 8) return;
         var starts = new List<int>();
         for (int x = 0; x + 8 <= u.Wo; x += 8) starts.Add(x);
         if (u.Wo % 8 != 0) starts.Add(u.Wo - 8);
         u.ChunkStarts = starts.ToArray();
-        u.Masks = new Vector512<double>[starts.Count * u.Kw];
-        u.NeedsMask = new bool[starts.Count * u.Kw];
-        Span<double> m = stackalloc double[8];
-        for (int c = 0; c < starts.Count; c++)
-            for (int dx = 0; dx < u.Kw; dx++)
-            {
-                bool any = false;
-                for (int lane = 0; lane < 8; lane++)
-                {
-                    int ix = starts[c] + lane + dx - u.Pl;
-                    bool ok = (uint)ix < (uint)u.W;
-                    m[lane] = ok ? BitConverter.Int64BitsToDouble(-1L) : 0.0;
-                    any |= !ok;
-                }
-                u.Masks[c * u.Kw + dx] = Vector512.Create((ReadOnlySpan<double>)m);
-                u.NeedsMask[c * u.Kw + dx] = any;
-            }
     }
 
     // ---------------------------------------------------------------- self-covariances
@@ -268,7 +246,7 @@ internal sealed class ConvStack
         var padded = new double[u.Hp * u.Wp];
         for (int iy = 0; iy < u.H; iy++) src.Slice(iy * u.W, u.W).CopyTo(padded.AsSpan(u.Origin + iy * u.Wp, u.W));
         var lin = new Unit { H = u.H, W = u.W, Ho = u.Ho, Wo = u.Wo, Kh = u.Kh, Kw = u.Kw, Pt = u.Pt, Pl = u.Pl, Scale = 1, B2 = 0, RA = 1, RB = 1, RC = 0 };
-        BuildMasks(lin);
+        BuildChunks(lin);
         var output = new double[u.Po];
         SelfUnit(lin, padded, output, 0, u.Wo, new double[u.Po], new double[u.Po]);
         output.CopyTo(dst);
@@ -436,23 +414,42 @@ internal sealed class ConvStack
 
     // ---------------------------------------------------------------- full mode (GlobalAvgPool top)
 
-    /// <summary>Buffers of one pair in full mode: two P×P maps per kernel (ping-pong), padded at both ends for shifted vector loads.</summary>
+    /// <summary>
+    /// Buffers of one pair in full mode: ping-pong maps for the NNGP and the NTK with one row per input position o1, each
+    /// row the zero-padded map over o2 of the unit that reads it (so shifted vector loads need no masks or bounds checks).
+    /// A buffer is cleared only when the padded layout it holds changes (never for a stack of equal SAME convs).
+    /// </summary>
     private sealed class FullBuffers
     {
-        public readonly double[] S0, S1, T0, T1;
-        public readonly double[] RowSumS, RowSumT;
+        public readonly double[][] Maps; // S0, S1, T0, T1
+        public readonly int[] Layout;    // index of the unit whose input layout each map holds (−1: all zero)
         public FullBuffers(ConvStack st, bool hasNtk)
         {
-            long len = (long)st._maxP * st._maxP + 2L * st._pad;
+            long len = st.FullMapDoubles();
             if (len > Array.MaxLength) throw new ArgumentException($"A {st._maxP}×{st._maxP} spatial covariance does not fit one array.");
-            S0 = new double[len]; S1 = new double[len];
-            T0 = hasNtk ? new double[len] : []; T1 = hasNtk ? new double[len] : [];
-            RowSumS = new double[st._maxP]; RowSumT = new double[st._maxP];
+            Maps = [new double[len], new double[len], hasNtk ? new double[len] : [], hasNtk ? new double[len] : []];
+            Layout = [-1, -1, -1, -1];
+        }
+
+        /// <summary>Makes map <paramref name="m"/> hold unit <paramref name="l"/>'s padded input layout with zero borders.</summary>
+        public void Prepare(ConvStack st, int m, int l)
+        {
+            if (Layout[m] == l || Maps[m].Length == 0) return;
+            if (Layout[m] >= 0 && !st.SameLayout(Layout[m], l)) Array.Clear(Maps[m]);
+            Layout[m] = l;
         }
     }
 
+    private long FullMapDoubles() => _units.Max(u => (long)u.P * u.Hp * u.Wp);
+
+    private bool SameLayout(int a, int b)
+    {
+        var (u, v) = (_units[a], _units[b]);
+        return u.H == v.H && u.W == v.W && u.Hp == v.Hp && u.Wp == v.Wp && u.Pt == v.Pt && u.Pl == v.Pl;
+    }
+
     /// <summary>Bytes of the per-pair buffers of full mode (for the memory budget).</summary>
-    public long FullPairBytes(bool hasNtk) => Mode == SpatialMode.Full ? ((long)_maxP * _maxP + 2L * _pad) * 8 * (hasNtk ? 4 : 2) : 0;
+    public long FullPairBytes(bool hasNtk) => Mode == SpatialMode.Full ? FullMapDoubles() * 8 * (hasNtk ? 4 : 2) : 0;
 
     /// <summary>Bytes of source segments one column block keeps hot (about half of a 1 MB L2).</summary>
     internal static int ColumnBlockBytes = 512 * 1024;
@@ -461,169 +458,172 @@ internal sealed class ConvStack
     private (double Nngp, double Ntk) FullPair(ReadOnlySpan<double> xa, ReadOnlySpan<double> xb, Trajectories t1, int ia, Trajectories t2, int ib,
         bool hasNtk, FullBuffers fb, int threads, CancellationToken ct)
     {
-        int P0 = _p0, pad = _pad;
-        Gemm.Multiply(P0, P0, _c0, 1.0 / _c0, xa, _c0, 1, xb, 1, _c0, 0.0, fb.S0.AsSpan(pad, P0 * P0), P0, 1, threads: threads);
-        if (hasNtk) fb.T0.AsSpan(pad, P0 * P0).Clear();
-        double[] sIn = fb.S0, sOut = fb.S1, tIn = fb.T0, tOut = fb.T1;
+        // Input covariance x_a(o1)·x_b(o2)/C into the first unit's padded rows; the input NTK is zero (not stored: unit 0 skips it).
+        fb.Prepare(this, 0, 0);
+        InputCovariance(xa, xb, fb.Maps[0], _units[0], _c0);
+        int sIn = 0, tIn = 2;
         int base1 = (ia - t1.First) * t1.Stride, base2 = (ib - t2.First) * t2.Stride;
         var po = new ParallelOptions { MaxDegreeOfParallelism = threads };
+        var rowSumS = new double[_units[^1].Po]; var rowSumT = new double[_units[^1].Po];
         for (int l = 0; l < _units.Length; l++)
         {
             ct.ThrowIfCancellationRequested();
             var u = _units[l];
-            int Po = u.Po, blocks = Math.Min(Po, threads * 2);
             bool last = l == _units.Length - 1;
-            var (si, so, ti, to) = (sIn, sOut, tIn, tOut);
+            int sOut = 1 - sIn, tOut = 5 - tIn;
+            Unit? next = last ? null : _units[l + 1];
+            if (!last) { fb.Prepare(this, sOut, l + 1); fb.Prepare(this, tOut, l + 1); }
+            int Po = u.Po, blocks = Math.Min(Po, threads * 2);
             int off = _offsets[l];
+            var (si, so, ti, to) = (fb.Maps[sIn], fb.Maps[sOut], fb.Maps[tIn], fb.Maps[tOut]);
+            bool ntkIn = hasNtk && l > 0;
             Parallel.For(0, blocks, po, b =>
             {
                 int o1a = (int)((long)Po * b / blocks), o1b = (int)((long)Po * (b + 1) / blocks);
-                FullRows(u, si, so, ti, to, hasNtk, pad, o1a, o1b,
+                FullRows(u, next, si, so, ti, to, hasNtk, ntkIn, o1a, o1b,
                     t1.Sq.AsSpan(base1 + off, Po), t1.Inv.AsSpan(base1 + off, Po), t2.Sq.AsSpan(base2 + off, Po), t2.Inv.AsSpan(base2 + off, Po),
-                    last ? fb.RowSumS : null, last ? fb.RowSumT : null);
+                    last ? rowSumS : null, last ? rowSumT : null);
             });
-            (sIn, sOut) = (sOut, sIn);
-            (tIn, tOut) = (tOut, tIn);
+            sIn = sOut; tIn = tOut;
         }
         // Row sums in row order: the same result whatever the thread count.
         int pl = _units[^1].Po;
         double ss = 0, st = 0;
-        for (int o = 0; o < pl; o++) { ss += fb.RowSumS[o]; if (hasNtk) st += fb.RowSumT[o]; }
+        for (int o = 0; o < pl; o++) { ss += rowSumS[o]; if (hasNtk) st += rowSumT[o]; }
         double n = (double)pl * pl;
         return (ss / n, hasNtk ? st / n : 0);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void InputCovariance(ReadOnlySpan<double> xa, ReadOnlySpan<double> xb, double[] dst, Unit u, int c0)
+    {
+        int P = u.P, L = u.Hp * u.Wp;
+        double invC = 1.0 / c0;
+        for (int o1 = 0; o1 < P; o1++)
+        {
+            var a = xa.Slice(o1 * c0, c0);
+            for (int iy = 0; iy < u.H; iy++)
+            {
+                int d = o1 * L + u.Origin + iy * u.Wp;
+                for (int ix = 0; ix < u.W; ix++) dst[d + ix] = Dot(a, xb.Slice((iy * u.W + ix) * c0, c0)) * invC;
+            }
+        }
+    }
+
     /// <summary>
-    /// Output rows [o1a, o1b) of one unit in full mode: dst[o1, o2] = Σ_d src[o1 + d, o2 + d] over the taps d
-    /// valid at o1 (accumulated in registers, lanes whose source column is padding masked to zero), then the
-    /// affine map and the dual with the row's variance against the column variances. With <paramref name="rowSumS"/>
-    /// the row sums of the result are stored too (for GlobalAvgPool).
+    /// Output rows [o1a, o1b) of one unit in full mode: dst[o1, o2] = Σ_d src[o1 + d, o2 + d] over the taps d valid at o1
+    /// (the o2 side reads the zero-padded rows), accumulated in registers; then the affine map and the dual with the row's
+    /// variance against the column variances; written into the next unit's padded rows, or (last unit) only summed per row
+    /// for GlobalAvgPool.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void FullRows(Unit u, double[] src, double[] dst, double[] tsrc, double[] tdst, bool hasNtk, int pad, int o1a, int o1b,
+    private static void FullRows(Unit u, Unit? next, double[] src, double[] dst, double[] tsrc, double[] tdst, bool hasNtk, bool ntkIn, int o1a, int o1b,
         ReadOnlySpan<double> sq1, ReadOnlySpan<double> inv1, ReadOnlySpan<double> sq2, ReadOnlySpan<double> inv2, double[]? rowSumS, double[]? rowSumT)
     {
-        int w = u.W, h = u.H, wo = u.Wo, ho = u.Ho, Pin = u.P, Po = u.Po, kw = u.Kw, kh = u.Kh, pt = u.Pt, pl = u.Pl;
+        int w = u.W, h = u.H, wo = u.Wo, ho = u.Ho, Po = u.Po, kw = u.Kw, kh = u.Kh, pt = u.Pt, pl = u.Pl, wp = u.Wp, Lin = u.Hp * u.Wp;
+        int Lout = next is null ? Po : next.Hp * next.Wp, oOrigin = next is null ? 0 : next.Origin, oStride = next is null ? wo : next.Wp;
         int nt = kh * kw;
-        // Per tap of the current output row: the source offset of (y2, x0) = (0, 0) and its dy, dx.
         Span<int> tapOff = nt <= 64 ? stackalloc int[nt] : new int[nt];
-        Span<int> tapDy = nt <= 64 ? stackalloc int[nt] : new int[nt];
-        Span<int> tapDx = nt <= 64 ? stackalloc int[nt] : new int[nt];
+        // The last unit's rows only feed GlobalAvgPool: written to a small row buffer and summed.
+        double[]? lastS = next is null ? new double[Po] : null, lastT = next is null && hasNtk ? new double[Po] : null;
         ref double s0 = ref MemoryMarshal.GetArrayDataReference(src);
-        ref double t0 = ref (hasNtk ? ref MemoryMarshal.GetArrayDataReference(tsrc) : ref s0);
+        ref double t0 = ref (ntkIn ? ref MemoryMarshal.GetArrayDataReference(tsrc) : ref s0);
         bool vec = Vector512.IsHardwareAccelerated && wo >= 8;
         var vScale = Vector512.Create(u.Scale); var vB2 = Vector512.Create(u.B2);
-        var vRA = Vector512.Create(u.RA); var vRB = Vector512.Create(u.RB); var vRC = Vector512.Create(u.RC); var vVs = Vector512.Create(u.Vs); var vVm = Vector512.Create(u.Vm);
+        var vRA = Vector512.Create(u.RA); var vRB = Vector512.Create(u.RB); var vRC = Vector512.Create(u.RC);
+        var vVs = Vector512.Create(u.Vs); var vVm = Vector512.Create(u.Vm);
         bool act = u.Act is not null;
-        var chunks = u.ChunkStarts; var masks = u.Masks; var needs = u.NeedsMask;
-        // Columns in blocks of output rows y2: one sweep over this thread's rows o1 then reads, of each source row,
-        // only the block's segment (plus a halo of Kh − 1 image rows), so the Kh image rows of source rows a sweep
-        // keeps in use fit in L2 and each source row is fetched from memory about once per layer instead of Kh times.
-        int yBlock = Math.Max(1, ColumnBlockBytes / (2 * 8 * wo * (hasNtk ? 2 : 1) * kh * w));
+        var chunks = u.ChunkStarts;
+        // Columns in blocks of output rows y2: one sweep over this thread's rows o1 then reads, of each source row, only
+        // the block's segment (plus a halo of Kh − 1 rows), so the source rows a sweep keeps in use fit in L2 and each is
+        // fetched from memory about once per layer instead of Kh times.
+        int yBlock = Math.Max(1, ColumnBlockBytes / (8 * wp * (hasNtk ? 2 : 1) * kh * w));
         for (int yb = 0; yb < ho; yb += yBlock)
         {
-        int yEnd = Math.Min(ho, yb + yBlock);
-        for (int o1 = o1a; o1 < o1b; o1++)
-        {
-            int y1 = o1 / wo, x1 = o1 - y1 * wo;
-            int taps = 0;
-            for (int dy = 0; dy < kh; dy++)
+            int yEnd = Math.Min(ho, yb + yBlock);
+            for (int o1 = o1a; o1 < o1b; o1++)
             {
-                int iy = y1 + dy - pt;
-                if ((uint)iy >= (uint)h) continue;
-                for (int dx = 0; dx < kw; dx++)
+                int y1 = o1 / wo, x1 = o1 - y1 * wo;
+                int taps = 0;
+                for (int dy = 0; dy < kh; dy++)
                 {
-                    int ix = x1 + dx - pl;
-                    if ((uint)ix >= (uint)w) continue;
-                    tapOff[taps] = pad + (iy * w + ix) * Pin + (dy - pt) * w + dx - pl; tapDy[taps] = dy; tapDx[taps] = dx; taps++;
-                }
-            }
-            var drow = dst.AsSpan(pad + o1 * Po, Po);
-            var trow = hasNtk ? tdst.AsSpan(pad + o1 * Po, Po) : Span<double>.Empty;
-            double q1 = sq1[o1], r1 = inv1[o1];
-            if (vec)
-            {
-                var vq1 = Vector512.Create(q1); var vr1 = Vector512.Create(r1);
-                for (int y2 = yb; y2 < yEnd; y2++)
-                {
-                    // Rows y2 whose every tap lands inside the source need no per-tap row check.
-                    bool allRows = y2 >= pt && y2 + kh - 1 - pt < h;
-                    for (int c = 0; c < chunks.Length; c++)
+                    int iy = y1 + dy - pt;
+                    if ((uint)iy >= (uint)h) continue;
+                    for (int dx = 0; dx < kw; dx++)
                     {
-                        int x0 = chunks[c];
-                        int rowOff = y2 * w + x0;
-                        var accS = Vector512<double>.Zero; var accT = Vector512<double>.Zero;
-                        bool anyMask = false;
-                        for (int dx = 0; dx < kw; dx++) anyMask |= needs[c * kw + dx];
-                        if (allRows && !anyMask)
+                        int ix = x1 + dx - pl;
+                        if ((uint)ix >= (uint)w) continue;
+                        // Output (y2, x2) reads padded (y2 + dy, x2 + dx) of source row (iy, ix).
+                        tapOff[taps++] = (iy * w + ix) * Lin + dy * wp + dx;
+                    }
+                }
+                var drow = lastS is not null ? lastS.AsSpan() : dst.AsSpan(o1 * Lout, Lout);
+                var trow = !hasNtk ? Span<double>.Empty : lastT is not null ? lastT.AsSpan() : tdst.AsSpan(o1 * Lout, Lout);
+                double q1 = sq1[o1], r1 = inv1[o1];
+                if (vec)
+                {
+                    var vq1 = Vector512.Create(q1); var vr1 = Vector512.Create(r1);
+                    for (int y2 = yb; y2 < yEnd; y2++)
+                    {
+                        int rowOff = y2 * wp;
+                        for (int c = 0; c < chunks.Length; c++)
                         {
-                            if (hasNtk)
+                            int x0 = chunks[c];
+                            var accS = Vector512<double>.Zero; var accT = Vector512<double>.Zero;
+                            if (ntkIn)
                                 for (int k = 0; k < taps; k++)
                                 {
-                                    nuint idx = (nuint)(tapOff[k] + rowOff);
+                                    nuint idx = (nuint)(tapOff[k] + rowOff + x0);
                                     accS += Vector512.LoadUnsafe(ref s0, idx);
                                     accT += Vector512.LoadUnsafe(ref t0, idx);
                                 }
                             else
-                                for (int k = 0; k < taps; k++) accS += Vector512.LoadUnsafe(ref s0, (nuint)(tapOff[k] + rowOff));
+                                for (int k = 0; k < taps; k++) accS += Vector512.LoadUnsafe(ref s0, (nuint)(tapOff[k] + rowOff + x0));
+                            var S = Vector512.FusedMultiplyAdd(vScale, accS, vB2);
+                            var R = Vector512.FusedMultiplyAdd(vRA, accT, Vector512.FusedMultiplyAdd(vRB, accS, vRC));
+                            int o2 = y2 * wo + x0;
+                            if (act)
+                            {
+                                var cc = Correlation(S, vr1 * Vector512.Create(inv2.Slice(o2, 8)), false);
+                                var th = VectorMath.Acos(cc);
+                                S = NngpDual(vVs, vVm, cc, th, vq1 * Vector512.Create(sq2.Slice(o2, 8)));
+                                if (hasNtk) R *= NtkDual(vVs, vVm, th);
+                            }
+                            int d = oOrigin + y2 * oStride + x0;
+                            S.CopyTo(drow.Slice(d, 8));
+                            if (hasNtk) R.CopyTo(trow.Slice(d, 8));
                         }
-                        else
+                    }
+                }
+                else
+                {
+                    for (int y2 = yb; y2 < yEnd; y2++)
+                        for (int x2 = 0; x2 < wo; x2++)
                         {
+                            int o2 = y2 * wo + x2;
+                            double accS = 0, accT = 0;
                             for (int k = 0; k < taps; k++)
                             {
-                                if ((uint)(y2 + tapDy[k] - pt) >= (uint)h) continue;
-                                nuint idx = (nuint)(tapOff[k] + rowOff);
-                                var ls = Vector512.LoadUnsafe(ref s0, idx);
-                                var lt = hasNtk ? Vector512.LoadUnsafe(ref t0, idx) : default;
-                                int mi = c * kw + tapDx[k];
-                                if (needs[mi]) { var m = masks[mi]; ls &= m; lt &= m; }
-                                accS += ls; accT += lt;
+                                int idx = tapOff[k] + y2 * wp + x2;
+                                accS += src[idx];
+                                if (ntkIn) accT += tsrc[idx];
                             }
+                            double S = Math.FusedMultiplyAdd(u.Scale, accS, u.B2);
+                            double R = u.RA * accT + (u.RB * accS + u.RC);
+                            if (act) (S, R) = Dual1(u, S, R, q1 * sq2[o2], r1 * inv2[o2]);
+                            int d = oOrigin + y2 * oStride + x2;
+                            drow[d] = S;
+                            if (hasNtk) trow[d] = R;
                         }
-                        var S = Vector512.FusedMultiplyAdd(vScale, accS, vB2);
-                        var R = hasNtk ? Vector512.FusedMultiplyAdd(vRA, accT, Vector512.FusedMultiplyAdd(vRB, accS, vRC)) : default;
-                        int o2 = y2 * wo + x0;
-                        if (act)
-                        {
-                            var cc = Correlation(S, vr1 * Vector512.Create(inv2.Slice(o2, 8)), false);
-                            var th = VectorMath.Acos(cc);
-                            S = NngpDual(vVs, vVm, cc, th, vq1 * Vector512.Create(sq2.Slice(o2, 8)));
-                            if (hasNtk) R *= NtkDual(vVs, vVm, th);
-                        }
-                        S.CopyTo(drow.Slice(o2, 8));
-                        if (hasNtk) R.CopyTo(trow.Slice(o2, 8));
-                    }
                 }
-            }
-            else
-            {
-                for (int o2 = yb * wo; o2 < yEnd * wo; o2++)
+                if (rowSumS is not null)
                 {
-                    int y2 = o2 / wo, x2 = o2 - y2 * wo;
-                    double accS = 0, accT = 0;
-                    for (int k = 0; k < taps; k++)
-                    {
-                        int iy2 = y2 + tapDy[k] - pt, ix2 = x2 + tapDx[k] - pl;
-                        if ((uint)iy2 >= (uint)h || (uint)ix2 >= (uint)w) continue;
-                        int idx = tapOff[k] + y2 * w + x2;
-                        accS += src[idx];
-                        if (hasNtk) accT += tsrc[idx];
-                    }
-                    double S = Math.FusedMultiplyAdd(u.Scale, accS, u.B2);
-                    double R = hasNtk ? u.RA * accT + (u.RB * accS + u.RC) : 0;
-                    if (act) (S, R) = Dual1(u, S, R, q1 * sq2[o2], r1 * inv2[o2]);
-                    drow[o2] = S;
-                    if (hasNtk) trow[o2] = R;
+                    // Block sums in block order: deterministic whatever the split over threads.
+                    double bs = Sum(drow.Slice(yb * wo, (yEnd - yb) * wo)), bt = hasNtk ? Sum(trow.Slice(yb * wo, (yEnd - yb) * wo)) : 0;
+                    rowSumS[o1] = yb == 0 ? bs : rowSumS[o1] + bs;
+                    if (hasNtk) rowSumT![o1] = yb == 0 ? bt : rowSumT![o1] + bt;
                 }
             }
-            if (rowSumS is not null)
-            {
-                // Block sums in block order: deterministic whatever the blocking by threads.
-                double bs = Sum(drow.Slice(yb * wo, (yEnd - yb) * wo)), bt = hasNtk ? Sum(trow.Slice(yb * wo, (yEnd - yb) * wo)) : 0;
-                rowSumS[o1] = yb == 0 ? bs : rowSumS[o1] + bs;
-                if (hasNtk) rowSumT![o1] = yb == 0 ? bt : rowSumT![o1] + bt;
-            }
-        }
         }
     }
 
