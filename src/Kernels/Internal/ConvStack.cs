@@ -561,40 +561,7 @@ internal sealed class ConvStack
                 var trow = !hasNtk ? Span<double>.Empty : lastT is not null ? lastT.AsSpan() : tdst.AsSpan(o1 * Lout, Lout);
                 double q1 = sq1[o1], r1 = inv1[o1];
                 if (vec)
-                {
-                    var vq1 = Vector512.Create(q1); var vr1 = Vector512.Create(r1);
-                    for (int y2 = yb; y2 < yEnd; y2++)
-                    {
-                        int rowOff = y2 * wp;
-                        for (int c = 0; c < chunks.Length; c++)
-                        {
-                            int x0 = chunks[c];
-                            var accS = Vector512<double>.Zero; var accT = Vector512<double>.Zero;
-                            if (ntkIn)
-                                for (int k = 0; k < taps; k++)
-                                {
-                                    nuint idx = (nuint)(tapOff[k] + rowOff + x0);
-                                    accS += Vector512.LoadUnsafe(ref s0, idx);
-                                    accT += Vector512.LoadUnsafe(ref t0, idx);
-                                }
-                            else
-                                for (int k = 0; k < taps; k++) accS += Vector512.LoadUnsafe(ref s0, (nuint)(tapOff[k] + rowOff + x0));
-                            var S = Vector512.FusedMultiplyAdd(vScale, accS, vB2);
-                            var R = Vector512.FusedMultiplyAdd(vRA, accT, Vector512.FusedMultiplyAdd(vRB, accS, vRC));
-                            int o2 = y2 * wo + x0;
-                            if (act)
-                            {
-                                var cc = Correlation(S, vr1 * Vector512.Create(inv2.Slice(o2, 8)), false);
-                                var th = VectorMath.Acos(cc);
-                                S = NngpDual(vVs, vVm, cc, th, vq1 * Vector512.Create(sq2.Slice(o2, 8)));
-                                if (hasNtk) R *= NtkDual(vVs, vVm, th);
-                            }
-                            int d = oOrigin + y2 * oStride + x0;
-                            S.CopyTo(drow.Slice(d, 8));
-                            if (hasNtk) R.CopyTo(trow.Slice(d, 8));
-                        }
-                    }
-                }
+                    FullRowVector(u, ref s0, ref t0, tapOff.Slice(0, taps), ntkIn, hasNtk, yb, yEnd, q1, r1, sq2, inv2, drow, trow, oOrigin, oStride);
                 else
                 {
                     for (int y2 = yb; y2 < yEnd; y2++)
@@ -623,6 +590,73 @@ internal sealed class ConvStack
                     rowSumS[o1] = yb == 0 ? bs : rowSumS[o1] + bs;
                     if (hasNtk) rowSumT![o1] = yb == 0 ? bt : rowSumT![o1] + bt;
                 }
+            }
+        }
+    }
+
+    /// <summary>
+    /// One output row o1, columns of rows [yb, yEnd), vectorised: the window sum over the taps (nine unrolled for 3×3
+    /// interiors), the affine map and the dual. A small method of its own so the JIT keeps the loop in registers.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void FullRowVector(Unit u, ref double s0, ref double t0, ReadOnlySpan<int> tapOff, bool ntkIn, bool hasNtk, int yb, int yEnd,
+        double q1, double r1, ReadOnlySpan<double> sq2, ReadOnlySpan<double> inv2, Span<double> drow, Span<double> trow, int oOrigin, int oStride)
+    {
+        int wp = u.Wp, wo = u.Wo, taps = tapOff.Length;
+        var chunks = u.ChunkStarts;
+        var vScale = Vector512.Create(u.Scale); var vB2 = Vector512.Create(u.B2);
+        var vRA = Vector512.Create(u.RA); var vRB = Vector512.Create(u.RB); var vRC = Vector512.Create(u.RC);
+        var vVs = Vector512.Create(u.Vs); var vVm = Vector512.Create(u.Vm);
+        var vq1 = Vector512.Create(q1); var vr1 = Vector512.Create(r1);
+        bool act = u.Act is not null;
+        bool nine = taps == 9;
+        nuint k0 = 0, k1 = 0, k2 = 0, k3 = 0, k4 = 0, k5 = 0, k6 = 0, k7 = 0, k8 = 0;
+        if (nine)
+        {
+            k0 = (nuint)tapOff[0]; k1 = (nuint)tapOff[1]; k2 = (nuint)tapOff[2]; k3 = (nuint)tapOff[3]; k4 = (nuint)tapOff[4];
+            k5 = (nuint)tapOff[5]; k6 = (nuint)tapOff[6]; k7 = (nuint)tapOff[7]; k8 = (nuint)tapOff[8];
+        }
+        for (int y2 = yb; y2 < yEnd; y2++)
+        {
+            int rowOff = y2 * wp;
+            for (int c = 0; c < chunks.Length; c++)
+            {
+                int x0 = chunks[c];
+                nuint b = (nuint)(rowOff + x0);
+                Vector512<double> accS, accT = Vector512<double>.Zero;
+                if (nine)
+                {
+                    accS = ((Vector512.LoadUnsafe(ref s0, b + k0) + Vector512.LoadUnsafe(ref s0, b + k1)) + (Vector512.LoadUnsafe(ref s0, b + k2) + Vector512.LoadUnsafe(ref s0, b + k3)))
+                        + ((Vector512.LoadUnsafe(ref s0, b + k4) + Vector512.LoadUnsafe(ref s0, b + k5)) + (Vector512.LoadUnsafe(ref s0, b + k6) + Vector512.LoadUnsafe(ref s0, b + k7)))
+                        + Vector512.LoadUnsafe(ref s0, b + k8);
+                    if (ntkIn)
+                        accT = ((Vector512.LoadUnsafe(ref t0, b + k0) + Vector512.LoadUnsafe(ref t0, b + k1)) + (Vector512.LoadUnsafe(ref t0, b + k2) + Vector512.LoadUnsafe(ref t0, b + k3)))
+                            + ((Vector512.LoadUnsafe(ref t0, b + k4) + Vector512.LoadUnsafe(ref t0, b + k5)) + (Vector512.LoadUnsafe(ref t0, b + k6) + Vector512.LoadUnsafe(ref t0, b + k7)))
+                            + Vector512.LoadUnsafe(ref t0, b + k8);
+                }
+                else
+                {
+                    accS = Vector512<double>.Zero;
+                    for (int k = 0; k < taps; k++)
+                    {
+                        nuint idx = b + (nuint)tapOff[k];
+                        accS += Vector512.LoadUnsafe(ref s0, idx);
+                        if (ntkIn) accT += Vector512.LoadUnsafe(ref t0, idx);
+                    }
+                }
+                var S = Vector512.FusedMultiplyAdd(vScale, accS, vB2);
+                var R = Vector512.FusedMultiplyAdd(vRA, accT, Vector512.FusedMultiplyAdd(vRB, accS, vRC));
+                int o2 = y2 * wo + x0;
+                if (act)
+                {
+                    var cc = Correlation(S, vr1 * Vector512.Create(inv2.Slice(o2, 8)), false);
+                    var th = VectorMath.Acos(cc);
+                    S = NngpDual(vVs, vVm, cc, th, vq1 * Vector512.Create(sq2.Slice(o2, 8)));
+                    if (hasNtk) R *= NtkDual(vVs, vVm, th);
+                }
+                int d = oOrigin + y2 * oStride + x0;
+                S.CopyTo(drow.Slice(d, 8));
+                if (hasNtk) R.CopyTo(trow.Slice(d, 8));
             }
         }
     }
