@@ -344,7 +344,7 @@ internal sealed class ConvStack
         ReadOnlySpan<double> sq1, ReadOnlySpan<double> inv1, ReadOnlySpan<double> sq2, ReadOnlySpan<double> inv2, bool hasNtk, bool self)
     {
         int ho = u.Ho, wo = u.Wo, kh = u.Kh, kw = u.Kw, wp = u.Wp;
-        bool act = u.Act is not null;
+        bool act = u.Act is not null, three = kh == 3 && kw == 3;
         if (Vector512.IsHardwareAccelerated && wo >= 8)
         {
             ref double s0 = ref MemoryMarshal.GetArrayDataReference(inS);
@@ -359,7 +359,19 @@ internal sealed class ConvStack
                 {
                     int x0 = chunks[c];
                     var accS = Vector512<double>.Zero; var accT = Vector512<double>.Zero;
-                    if (hasNtk)
+                    if (three)
+                    {
+                        // 3×3: nine loads summed as a tree (short dependency chains).
+                        nuint y0 = (nuint)(oy * wp + x0), y1 = y0 + (nuint)wp, y2 = y1 + (nuint)wp;
+                        accS = ((Vector512.LoadUnsafe(ref s0, y0) + Vector512.LoadUnsafe(ref s0, y0 + 1)) + (Vector512.LoadUnsafe(ref s0, y0 + 2) + Vector512.LoadUnsafe(ref s0, y1)))
+                            + ((Vector512.LoadUnsafe(ref s0, y1 + 1) + Vector512.LoadUnsafe(ref s0, y1 + 2)) + (Vector512.LoadUnsafe(ref s0, y2) + Vector512.LoadUnsafe(ref s0, y2 + 1)))
+                            + Vector512.LoadUnsafe(ref s0, y2 + 2);
+                        if (hasNtk)
+                            accT = ((Vector512.LoadUnsafe(ref t0, y0) + Vector512.LoadUnsafe(ref t0, y0 + 1)) + (Vector512.LoadUnsafe(ref t0, y0 + 2) + Vector512.LoadUnsafe(ref t0, y1)))
+                                + ((Vector512.LoadUnsafe(ref t0, y1 + 1) + Vector512.LoadUnsafe(ref t0, y1 + 2)) + (Vector512.LoadUnsafe(ref t0, y2) + Vector512.LoadUnsafe(ref t0, y2 + 1)))
+                                + Vector512.LoadUnsafe(ref t0, y2 + 2);
+                    }
+                    else if (hasNtk)
                         for (int dy = 0; dy < kh; dy++)
                         {
                             nuint row = (nuint)((oy + dy) * wp + x0);
