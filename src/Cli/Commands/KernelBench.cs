@@ -15,17 +15,17 @@ public sealed class KernelBench : IBenchSuite
     public string Name => "kernel";
     public string Summary => "infinite-width NTK: ReLU depth-10 entry-layers/s (vs numpy anchor), 21-layer CNN ms/entry";
     public string Help =>
-        "nativefree bench kernel [--n N] [--depth L] [--repeat R] [--cnn-entries E] [--cnn-gap-entries G] [--size S] [--anchor PATH] [--json]\n" +
+        "nativefree bench kernel [--n N] [--depth L] [--repeat R] [--cnn-entries E] [--cnn-gap-entries G] [--cnn-repeat C] [--size S] [--anchor PATH] [--json]\n" +
         "ReLU NTK of depth L (default 10) on N×64 standard normal inputs (default N=4000), symmetric, float64;\n" +
         "--anchor runs the NumPy anchor script (e.g. ../shared/anchors/ntk_numpy.py) right after and prints the ratio.\n" +
         "Both sides are timed R times (default 3; the machine may be shared) and the best run of each is compared;\n" +
         "every run's time is printed too (the first run of ours pays the page faults of the fresh N² outputs).\n" +
         "Then the 21-layer conv3x3+relu CNN on S×S×3 inputs (default 32) with flatten and global_avg_pool tops, in ms per\n" +
         "NTK entry of a symmetric kernel over the fewest images giving ≥ E entries for flatten (default 55: 10 images) and\n" +
-        "≥ G for global_avg_pool (default 3: 2 images); neural-tangents reports 0.12 ms and 112.9 ms on a CPU. Each is one\n" +
-        "timed run on fresh inputs after a warm-up on other, smaller inputs (so the JIT has compiled the path, but no cache\n" +
-        "holds the timed inputs); the note gives the threads and the process CPU time per entry (a loaded machine shows up as\n" +
-        "wall time well above CPU time / threads).";
+        "≥ G for global_avg_pool (default 3: 2 images); neural-tangents reports 0.12 ms and 112.9 ms on a CPU. After a warm-up\n" +
+        "on other, smaller inputs, C runs (default 3) each on freshly drawn images (no cache holds them) and the best is kept;\n" +
+        "the note gives the threads and that run's process CPU time per entry (a loaded machine shows up as wall time well\n" +
+        "above CPU time / threads).";
 
     internal static Serial ReluNet(int depth)
     {
@@ -63,36 +63,43 @@ public sealed class KernelBench : IBenchSuite
 
     /// <summary>
     /// Milliseconds per NTK entry of the 21-layer CNN: a symmetric kernel over the fewest images giving ≥ <paramref name="entries"/>
-    /// entries, timed once on fresh inputs after a warm-up of the same network on two small, different images. Also returns
-    /// the process CPU milliseconds per entry and the thread count.
+    /// entries, after a warm-up of the same network on two small, different images. Each of the <paramref name="repeat"/> timed
+    /// runs draws fresh images (no cache is warm with them); the best run is returned with its process CPU milliseconds per
+    /// entry, and the thread count.
     /// </summary>
-    internal static (double Ms, int Entries, int Images, double CpuMs, int Threads) CnnMsPerEntry(bool globalPool, int size, int entries)
+    internal static (double Ms, int Entries, int Images, double CpuMs, int Threads) CnnMsPerEntry(bool globalPool, int size, int entries, int repeat = 1)
     {
         int images = 1;
         while (images * (images + 1) / 2 < entries) images++;
-        var x = new SeededNormalSampler(3).Normal(1, images, size, size, 3);
         var net = Cnn(globalPool);
-        // Warm-up: the same 21 layers (same code path) on other inputs, so no cache is warm with the timed ones.
+        // Warm-up: the same 21 layers (same code path) on other inputs.
         KernelFunction.Compute(net, new SeededNormalSampler(4).Normal(1, 2, 8, 8, 3), null, new KernelOptions { Kinds = KernelKinds.Ntk });
-        var proc = Process.GetCurrentProcess();
-        var cpu0 = proc.TotalProcessorTime;
-        var sw = Stopwatch.StartNew();
-        KernelFunction.Compute(net, x, null, new KernelOptions { Kinds = KernelKinds.Ntk });
-        double ms = sw.Elapsed.TotalMilliseconds;
-        proc.Refresh();
-        double cpu = (proc.TotalProcessorTime - cpu0).TotalMilliseconds;
         int computed = images * (images + 1) / 2;
-        return (ms / computed, computed, images, cpu / computed, Parallelism.MaxDegree);
+        double best = double.PositiveInfinity, bestCpu = 0;
+        var proc = Process.GetCurrentProcess();
+        for (int r = 0; r < repeat; r++)
+        {
+            var x = new SeededNormalSampler(100 + r).Normal(1, images, size, size, 3);
+            proc.Refresh();
+            var cpu0 = proc.TotalProcessorTime;
+            var sw = Stopwatch.StartNew();
+            KernelFunction.Compute(net, x, null, new KernelOptions { Kinds = KernelKinds.Ntk });
+            double ms = sw.Elapsed.TotalMilliseconds;
+            proc.Refresh();
+            double cpu = (proc.TotalProcessorTime - cpu0).TotalMilliseconds;
+            if (ms < best) { best = ms; bestCpu = cpu; }
+        }
+        return (best / computed, computed, images, bestCpu / computed, Parallelism.MaxDegree);
     }
 
     public int Run(string[] args, TextWriter stdout)
     {
         var cli = new CliArgs(args, new HashSet<string> { "--json" });
-        int n = cli.GetInt("--n", 4000), depth = cli.GetInt("--depth", 10), repeat = cli.GetInt("--repeat", 3), entries = cli.GetInt("--cnn-entries", 55), gapEntries = cli.GetInt("--cnn-gap-entries", 3), size = cli.GetInt("--size", 32);
+        int n = cli.GetInt("--n", 4000), depth = cli.GetInt("--depth", 10), repeat = cli.GetInt("--repeat", 3), entries = cli.GetInt("--cnn-entries", 55), gapEntries = cli.GetInt("--cnn-gap-entries", 3), cnnRepeat = cli.GetInt("--cnn-repeat", 3), size = cli.GetInt("--size", 32);
         string? anchor = cli.Get("--anchor");
         bool json = cli.Flag("--json");
         cli.RejectUnknown();
-        if (n < 1 || depth < 1 || repeat < 1 || entries < 1 || gapEntries < 1 || size < 3) throw new CliException("--n, --depth, --repeat, --cnn-entries, --cnn-gap-entries must be ≥ 1 and --size ≥ 3");
+        if (n < 1 || depth < 1 || repeat < 1 || entries < 1 || gapEntries < 1 || cnnRepeat < 1 || size < 3) throw new CliException("--n, --depth, --repeat, --cnn-entries, --cnn-gap-entries, --cnn-repeat must be ≥ 1 and --size ≥ 3");
         var rows = new List<BenchRow>();
         var runs = new List<double>();
         double s = ReluSeconds(n, depth, repeat, runs);
@@ -103,9 +110,9 @@ public sealed class KernelBench : IBenchSuite
         if (anchor is not null) rows.Add(AnchorRow(anchor, n, ours, repeat));
         foreach (bool gap in new[] { false, true })
         {
-            var (ms, count, imgs, cpu, threads) = CnnMsPerEntry(gap, size, gap ? gapEntries : entries);
+            var (ms, count, imgs, cpu, threads) = CnnMsPerEntry(gap, size, gap ? gapEntries : entries, cnnRepeat);
             rows.Add(Row($"cnn21-ntk {(gap ? "global_avg_pool" : "flatten")} {size}x{size}x3", ms, "ms/entry",
-                string.Create(CultureInfo.InvariantCulture, $"{count} entries ({imgs} images, symmetric), {threads} threads, CPU {cpu:F3} ms/entry; neural-tangents CPU: {(gap ? "112.9" : "0.12")} ms")));
+                string.Create(CultureInfo.InvariantCulture, $"{count} entries ({imgs} images, symmetric), best of {cnnRepeat} runs on fresh images, {threads} threads, CPU {cpu:F3} ms/entry; neural-tangents CPU: {(gap ? "112.9" : "0.12")} ms")));
         }
         foreach (var r in rows) stdout.WriteLine(json ? r.Json : $"{r.Name,-44} {r.Value,14:F3}  {r.Unit,-16} {r.Note}");
         return 0;
