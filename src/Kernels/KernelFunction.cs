@@ -33,7 +33,10 @@ public sealed class KernelOptions
     public IProgress<double>? Progress { get; init; }
     /// <summary>Cancels between tiles and between layers.</summary>
     public CancellationToken Cancellation { get; init; }
-    /// <summary>Largest tile side (inputs per tile axis) for kernels without spatial axes; mainly for tests.</summary>
+    /// <summary>
+    /// Largest tile side (inputs per tile axis) for kernels without spatial axes; the fused CNN path allows 4× this
+    /// (its tiles hold only the reduced kernel). Mainly for tests.
+    /// </summary>
     public int MaxTile { get; init; } = 128;
     /// <summary>
     /// Disables the fused CNN path (<c>Internal.ConvStack</c>) so every layer runs its own transform: the
@@ -265,7 +268,7 @@ public static class KernelFunction
             if (fixedBytes > Options.MemoryBudgetBytes)
                 throw new ArgumentException($"One pair of inputs needs {fixedBytes} bytes of kernel storage, above the budget {Options.MemoryBudgetBytes}.");
             // Tile results are rows×cols doubles per kernel, a few copies while the rest of the network runs.
-            int t = (int)Math.Clamp(Math.Sqrt((Options.MemoryBudgetBytes - fixedBytes) / 64.0), 1, 512);
+            int t = (int)Math.Clamp(Math.Sqrt((Options.MemoryBudgetBytes - fixedBytes) / 64.0), 1, 4L * Options.MaxTile);
             int tr = Math.Min(t, N1), tc = Symmetric ? tr : Math.Min(t, N2);
             var tiles = new List<(int R0, int C0)>();
             for (int r0 = 0; r0 < N1; r0 += tr)

@@ -190,15 +190,29 @@ public class ConvStackTests
     }
 
     [Fact]
-    public void SmallTilesAndStreamingMatchTheInMemoryKernel()
+    public void SmallTilesAndStreamingMatchTheWholeKernel()
     {
-        // A budget small enough for several tiles and per-tile self-covariances (not cached for the plan).
-        var (net, shape) = Make("flatten2d");
-        var x = TestUtil.RandomInputs(5, [40, .. shape]);
+        // Tiles of 4×2 = 8 inputs (symmetric: diagonal tiles mirrored, off-diagonal tiles written both ways), and a budget
+        // too small to cache the self-covariance trajectories of all 40 inputs (computed per tile instead).
+        var net = Stax.Serial(Stax.Conv(8, 3, 3, wStd: 1.4, bStd: 0.1), Stax.Relu(), Stax.Conv(8, 2, 4, wStd: 1.2, bStd: 0.2, padding: Padding.Valid),
+            Stax.ABRelu(-0.3, 1.2), Stax.Conv(8, 3, 3, wStd: 1.3, bStd: 0.05), Stax.LeakyRelu(0.1), Stax.Flatten(), Stax.Dense(1, 1.1, 0.1));
+        var x = TestUtil.RandomInputs(5, 40, 16, 16, 2);
+        var x2 = TestUtil.RandomInputs(6, 11, 16, 16, 2);
+        var small = new KernelOptions { MemoryBudgetBytes = 1 << 20, MaxTile = 2 };
         var whole = KernelFunction.Compute(net, x, null, new KernelOptions { LayerByLayer = true });
-        var tiled = KernelFunction.Compute(net, x, null, new KernelOptions { MemoryBudgetBytes = 1 << 20 });
+        var tiled = KernelFunction.Compute(net, x, null, small);
         AssertClose(whole.Ntk, tiled.Ntk, "tiled NTK", true);
         AssertClose(whole.Nngp, tiled.Nngp, "tiled NNGP", true);
+        var rect = KernelFunction.Compute(net, x, x2, small);
+        AssertClose(KernelFunction.Compute(net, x, x2, new KernelOptions { LayerByLayer = true }).Ntk, rect.Ntk, "tiled rectangular NTK");
+
+        string path = Path.Combine(Path.GetTempPath(), $"convstack-{Guid.NewGuid():N}.npy");
+        try
+        {
+            KernelFunction.ComputeToNpy(net, x, null, null, path, false, small);
+            AssertClose(whole.Ntk, NativeFree.Tensors.IO.Npy.Read<double>(path), "streamed NTK", true);
+        }
+        finally { File.Delete(path); }
     }
 
     [Fact]
