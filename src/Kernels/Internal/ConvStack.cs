@@ -541,11 +541,7 @@ internal sealed class ConvStack
         ref double s0 = ref MemoryMarshal.GetArrayDataReference(src);
         ref double t0 = ref (ntkIn ? ref MemoryMarshal.GetArrayDataReference(tsrc) : ref s0);
         bool vec = Vector512.IsHardwareAccelerated && wo >= 8;
-        var vScale = Vector512.Create(u.Scale); var vB2 = Vector512.Create(u.B2);
-        var vRA = Vector512.Create(u.RA); var vRB = Vector512.Create(u.RB); var vRC = Vector512.Create(u.RC);
-        var vVs = Vector512.Create(u.Vs); var vVm = Vector512.Create(u.Vm);
         bool act = u.Act is not null;
-        var chunks = u.ChunkStarts;
         // Columns in blocks of output rows y2: one sweep over this thread's rows o1 then reads, of each source row, only
         // the block's segment (plus a halo of Kh − 1 rows), so the source rows a sweep keeps in use fit in L2 and each is
         // fetched from memory about once per layer instead of Kh times.
