@@ -33,8 +33,16 @@ public sealed class KernelOptions
     public IProgress<double>? Progress { get; init; }
     /// <summary>Cancels between tiles and between layers.</summary>
     public CancellationToken Cancellation { get; init; }
-    /// <summary>Largest tile side (inputs per tile axis) for kernels without spatial axes; mainly for tests.</summary>
+    /// <summary>
+    /// Largest tile side (inputs per tile axis) for kernels without spatial axes; the fused CNN path allows 4× this
+    /// (its tiles hold only the reduced kernel). Mainly for tests.
+    /// </summary>
     public int MaxTile { get; init; } = 128;
+    /// <summary>
+    /// Disables the fused CNN path (<c>Internal.ConvStack</c>) so every layer runs its own transform: the
+    /// reference the fused path is tested against.
+    /// </summary>
+    internal bool LayerByLayer { get; init; }
 }
 
 /// <summary>The kernel matrices of a network on (x1, x2), shape [n1, n2].</summary>
@@ -119,7 +127,7 @@ public static class KernelFunction
         var opts = new KernelOptions
         {
             Kinds = kinds, MemoryBudgetBytes = options.MemoryBudgetBytes, Threads = options.Threads, Progress = options.Progress,
-            Cancellation = options.Cancellation, MaxTile = options.MaxTile,
+            Cancellation = options.Cancellation, MaxTile = options.MaxTile, LayerByLayer = options.LayerByLayer,
         };
         var plan = Plan.Create(network, x1, x2, opts);
         using var sn = nngpPath is null ? null : new KernelNpyStream(nngpPath, plan.N1, plan.N2, float32);
@@ -155,6 +163,9 @@ public static class KernelFunction
         public required SpatialMode Mode;
         public required bool CovFull;
         public required KernelOptions Options;
+        /// <summary>The fused conv/ReLU path when the network has its shape (and it is not disabled).</summary>
+        public Internal.ConvStack? Stack;
+        private Internal.ConvStack.Trajectories? _traj1, _traj2;
 
         public static Plan Create<T>(ILayer network, Tensor<T> x1, Tensor<T>? x2, KernelOptions options) where T : unmanaged, IFloatingPointIeee754<T>
         {
@@ -179,10 +190,12 @@ public static class KernelFunction
             var mode = shape.Spatial.Length == 0 ? SpatialMode.None : analysis.NeedsFullSpatial ? SpatialMode.Full : SpatialMode.Diagonal;
             if (outShape.Spatial.Length != 0)
                 throw new ArgumentException($"The network's output {outShape} still has spatial axes: end it with flatten or global_avg_pool (then dense) to get one kernel entry per pair of inputs.");
+            bool covFull = mode == SpatialMode.Full && analysis.NeedsFullCov;
             return new Plan
             {
                 Network = network, X1 = a1, X2 = a2, N1 = x1.Dim(0), N2 = x2?.Dim(0) ?? x1.Dim(0), Shape = shape, Symmetric = x2 is null,
-                Mode = mode, CovFull = mode == SpatialMode.Full && analysis.NeedsFullCov, Options = options,
+                Mode = mode, CovFull = covFull, Options = options,
+                Stack = options.LayerByLayer ? null : Internal.ConvStack.TryCreate(network, shape, mode, covFull),
             };
         }
 
@@ -230,6 +243,7 @@ public static class KernelFunction
 
         public void Run(TileSink sink)
         {
+            if (Stack is not null) { RunStack(Stack, sink); return; }
             var (tr, tc) = TileSize();
             if (Symmetric) tc = tr;
             var tiles = new List<(int R0, int C0)>();
@@ -261,9 +275,60 @@ public static class KernelFunction
             Options.Cancellation.ThrowIfCancellationRequested();
         }
 
+        /// <summary>
+        /// The fused CNN path: tiles one after another (the stack parallelises inside a tile: over pairs in
+        /// diagonal mode, over output rows of one pair in full mode), each input's self-covariances computed once.
+        /// </summary>
+        private void RunStack(Internal.ConvStack stack, TileSink sink)
+        {
+            int threads = Parallelism.Resolve(Options.Threads);
+            bool hasNtk = Options.Kinds.HasFlag(KernelKinds.Ntk);
+            long fixedBytes = stack.FullPairBytes(hasNtk);
+            if (fixedBytes > Options.MemoryBudgetBytes)
+                throw new ArgumentException($"One pair of inputs needs {fixedBytes} bytes of kernel storage, above the budget {Options.MemoryBudgetBytes}.");
+            // Tile results are rows×cols doubles per kernel, a few copies while the rest of the network runs.
+            int t = (int)Math.Clamp(Math.Sqrt((Options.MemoryBudgetBytes - fixedBytes) / 64.0), 1, 4L * Options.MaxTile);
+            int tr = Math.Min(t, N1), tc = Symmetric ? tr : Math.Min(t, N2);
+            var tiles = new List<(int R0, int C0)>();
+            for (int r0 = 0; r0 < N1; r0 += tr)
+                for (int c0 = Symmetric ? r0 : 0; c0 < N2; c0 += tc) tiles.Add((r0, c0));
+            for (int ti = 0; ti < tiles.Count; ti++)
+            {
+                Options.Cancellation.ThrowIfCancellationRequested();
+                var (r0, c0) = tiles[ti];
+                int rows = Math.Min(tr, N1 - r0), cols = Math.Min(tc, N2 - c0);
+                var k = Tile(r0, rows, c0, cols);
+                sink(r0, c0, rows, cols, Options.Kinds.HasFlag(KernelKinds.Nngp) ? k.Nngp : null, hasNtk ? k.Ntk : null);
+                Options.Progress?.Report((double)(ti + 1) / tiles.Count);
+            }
+        }
+
+        /// <summary>Self-covariance trajectories of rows [first, first + count) of x1 (or x2), cached for the whole plan when they fit.</summary>
+        private Internal.ConvStack.Trajectories Trajectories(Internal.ConvStack stack, bool second, int first, int count, int threads)
+        {
+            var x = second ? X2 : X1;
+            int n = second ? N2 : N1;
+            ref var cache = ref second ? ref _traj2 : ref _traj1;
+            if (cache is not null && cache.First <= first && first + count <= cache.First + cache.Count) return cache;
+            long bytes = (long)n * stack.TrajectoryDoubles * 16;
+            if (bytes <= Options.MemoryBudgetBytes / 4)
+            {
+                lock (this) cache ??= stack.SelfCovariances(x, 0, n, threads);
+                return cache;
+            }
+            return stack.SelfCovariances(x, first, count, threads);
+        }
+
         /// <summary>Input covariances of a tile (one GEMM per tile, or per position), then the layer stack.</summary>
         public Kernel Tile(int r0, int rows, int c0, int cols)
         {
+            if (Stack is not null)
+            {
+                int threads = Parallelism.Resolve(Options.Threads);
+                var t1 = Trajectories(Stack, false, r0, rows, threads);
+                var t2 = Symmetric ? Trajectories(Stack, false, c0, cols, threads) : Trajectories(Stack, true, c0, cols, threads);
+                return Stack.Tile(X1, r0, rows, t1, X2, c0, cols, t2, Symmetric && r0 == c0, Options.Kinds.HasFlag(KernelKinds.Ntk), threads, Options.Cancellation);
+            }
             int C = Shape.Channels, P = Shape.Positions;
             int[] spatial = Shape.Spatial.Length switch { 0 => [], 1 => [1, Shape.Spatial[0]], _ => [Shape.Spatial[0], Shape.Spatial[1]] };
             int row = P * C;
