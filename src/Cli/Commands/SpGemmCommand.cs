@@ -11,7 +11,7 @@ public sealed class SpGemmCommand : ICommand
     public string Summary => "sparse × sparse product C = A·B of Matrix Market files, timed";
     public string Help =>
         "usage: nativefree spgemm A.mtx [B.mtx] [--out C.mtx] [--threads N] [--sorted] [--repeat R]\n" +
-        "                        [--accumulator auto|dense|marker|hash] [--one-pass] [--float] [--json]\n\n" +
+        "                        [--accumulator auto|dense|marker|hash|window] [--one-pass] [--float] [--json]\n\n" +
         "Reads A (and B, default A), multiplies R times (default 3) and reports the best run:\n" +
         "n, nnz(A), multiplies (Σ over a_ik of nnz(B row k)), nnz(C), seconds and MFLOPS = 2·multiplies/seconds,\n" +
         "the same metric as ../shared/anchors/spgemm_scipy.py. Also reports the bytes allocated besides\n" +
@@ -32,7 +32,8 @@ public sealed class SpGemmCommand : ICommand
             "dense" => SpGemmAccumulator.Dense,
             "hash" => SpGemmAccumulator.Hash,
             "marker" => SpGemmAccumulator.Marker,
-            var s => throw new CliException($"--accumulator must be auto, dense, marker or hash, got '{s}'"),
+            "window" => SpGemmAccumulator.Window,
+            var s => throw new CliException($"--accumulator must be auto, dense, marker, hash or window, got '{s}'"),
         };
         cli.RejectUnknown();
         if (cli.Positional.Count is < 1 or > 2) throw new CliException("expected A.mtx [B.mtx]");
@@ -96,12 +97,12 @@ internal sealed record SpGemmRun(int N, long NnzA, long Multiplies, long NnzC, d
     public string Text(string name) => string.Create(CultureInfo.InvariantCulture,
         $"spgemm {name}: n={N} nnzA={NnzA} mults={Multiplies} nnzC={NnzC} threads={Threads}{(Sorted ? " sorted" : "")} " +
         $"{Seconds * 1e3:F1} ms {Mflops:F0} MFLOPS, cpu {CpuSeconds * 1e3:F1} ms (flops {Stats.FlopSeconds * 1e3:F1} + symbolic {Stats.SymbolicSeconds * 1e3:F1} + numeric {Stats.NumericSeconds * 1e3:F1} + copy {Stats.CopySeconds * 1e3:F1} ms; " +
-        $"rows hash/marker/dense/copied {Stats.HashRows}/{Stats.MarkerRows}/{Stats.DenseRows}/{Stats.CopiedRows}; extra memory {ExtraBytes / 1024.0:F0} KiB besides the {Stats.OutputBytes / 1048576.0:F1} MiB output)");
+        $"rows hash/marker/window/dense/copied {Stats.HashRows}/{Stats.MarkerRows}/{Stats.WindowRows}/{Stats.DenseRows}/{Stats.CopiedRows}; extra memory {ExtraBytes / 1024.0:F0} KiB besides the {Stats.OutputBytes / 1048576.0:F1} MiB output)");
 
     public string Json(string name) => string.Create(CultureInfo.InvariantCulture,
         $"{{\"bench\":\"spgemm\",\"matrix\":\"{name}\",\"n\":{N},\"nnzA\":{NnzA},\"multiplies\":{Multiplies},\"nnzC\":{NnzC}," +
         $"\"threads\":{Threads},\"sorted\":{(Sorted ? "true" : "false")},\"seconds\":{Seconds:G6},\"mflops\":{Mflops:F1},\"cpuSeconds\":{CpuSeconds:G6}," +
         $"\"flopSeconds\":{Stats.FlopSeconds:G4},\"symbolicSeconds\":{Stats.SymbolicSeconds:G4},\"numericSeconds\":{Stats.NumericSeconds:G4},\"copySeconds\":{Stats.CopySeconds:G4},\"onePass\":{(OnePass ? "true" : "false")}," +
-        $"\"hashRows\":{Stats.HashRows},\"markerRows\":{Stats.MarkerRows},\"denseRows\":{Stats.DenseRows},\"copiedRows\":{Stats.CopiedRows}," +
+        $"\"hashRows\":{Stats.HashRows},\"markerRows\":{Stats.MarkerRows},\"windowRows\":{Stats.WindowRows},\"denseRows\":{Stats.DenseRows},\"copiedRows\":{Stats.CopiedRows}," +
         $"\"outputBytes\":{Stats.OutputBytes},\"extraBytes\":{ExtraBytes},\"workspaceBytes\":{Stats.WorkspaceBytes}}}");
 }

@@ -14,6 +14,12 @@ public enum SpGemmAccumulator
     Marker,
     /// <summary>Every row through an open-addressing hash table sized to a power of two above the row's work.</summary>
     Hash,
+    /// <summary>
+    /// Rows whose columns lie in a window narrower than the per-thread ring (2¹⁵ columns, e.g. banded and
+    /// stencil matrices) through a ring marker indexed by column mod the ring size; other rows through the
+    /// hash table (short) or the dense accumulator (long).
+    /// </summary>
+    Window,
 }
 
 /// <summary>Options for <see cref="SpGemm.Multiply{T}(CsrMatrix{T}, CsrMatrix{T}, SpGemmOptions)"/>.</summary>
@@ -52,6 +58,8 @@ public sealed record SpGemmStats
     public long HashRows { get; init; }
     /// <summary>Rows accumulated with the marker array (numeric phase).</summary>
     public long MarkerRows { get; init; }
+    /// <summary>Rows accumulated with the window (ring marker) accumulator (numeric phase).</summary>
+    public long WindowRows { get; init; }
     /// <summary>Rows accumulated with the dense value array and bitmap (numeric phase).</summary>
     public long DenseRows { get; init; }
     /// <summary>Rows copied directly (one stored entry in A's row).</summary>
@@ -142,8 +150,11 @@ public static partial class SpGemm
         // (1) Multiplies per row, stored in C's row pointers (rp[i+1]) until the symbolic phase
         // replaces them by row sizes. Rows whose count overflows int are clamped: the count only
         // chooses the accumulator and balances the threads.
+        // On one thread (two-phase) there is nothing to balance: the symbolic phase counts each
+        // row's multiplies itself while the row's data is in cache, saving a pass over A.
         var rp = new int[m + 1];
-        long multiplies = CountRowFlops(a, b, rp);
+        bool fuseFlops = threads <= 1 && !options.OnePass;
+        long multiplies = fuseFlops ? 0 : CountRowFlops(a, b, rp);
 
         // (2) Chunks of about equal work (multiplies + a little per row), taken dynamically.
         int chunks = threads <= 1 ? 1 : (int)Math.Clamp(multiplies / 50_000, 1, 8L * threads);
@@ -151,13 +162,14 @@ public static partial class SpGemm
         var bounds = SplitByFlops(rp, multiplies, chunks);
         long t1 = Stopwatch.GetTimestamp();
 
-        var ctx = new Context<T>(a, b, rp, options.Accumulator, options.Sorted);
+        var ctx = new Context<T>(a, b, rp, options.Accumulator, options.Sorted) { FlopsKnown = !fuseFlops };
         long t2, t3, segmentBytes = 0;
         if (!options.OnePass)
         {
             // (3) Symbolic phase: rp[i+1] = nnz of row i; then allocate C once (uninitialised:
             // every slot is written) and (4) fill it in the numeric phase.
             RunChunks(workers, chunks, bounds, n, ctx, Phase.Symbolic, null);
+            if (fuseFlops) multiplies = ctx.Multiplies;
             long total0 = PrefixSum(rp, a, b);
             t2 = Stopwatch.GetTimestamp();
             ctx.Cols = GC.AllocateUninitializedArray<int>((int)total0);
@@ -191,7 +203,7 @@ public static partial class SpGemm
 
         // Dense-accumulator rows come out sorted; copied rows are sorted when B's are.
         var rc = ctx.Counts;
-        bool sorted = options.Sorted || (rc.Hash == 0 && rc.Marker == 0 && (rc.Copied == 0 || b.HasSortedIndices));
+        bool sorted = options.Sorted || (rc.Hash == 0 && rc.Marker == 0 && rc.Window == 0 && (rc.Copied == 0 || b.HasSortedIndices));
         var c = new CsrMatrix<T>(m, n, rp, ctx.Cols, ctx.Vals, sorted);
         long workspace = Math.Max(ctx.WorkspaceBytes, ctx.PeakWorkspaceBytes) + bounds.Length * sizeof(int) + segmentBytes;
         bool sym = !options.OnePass;
@@ -202,6 +214,7 @@ public static partial class SpGemm
             Threads = workers,
             HashRows = rc.Hash,
             MarkerRows = rc.Marker,
+            WindowRows = rc.Window,
             DenseRows = rc.Bitmap,
             CopiedRows = rc.Copied,
             WorkspaceBytes = workspace,
@@ -278,12 +291,13 @@ public static partial class SpGemm
             var ws = new Workspace<T>(n);
             var seg = phase == Phase.OnePass ? new SegmentWriter<T>() : null;
             var counts = new RowCounts();
+            long flops = 0;
             int c;
             while ((c = Interlocked.Increment(ref next)) < chunks)
             {
                 switch (phase)
                 {
-                    case Phase.Symbolic: SpGemmKernels.Symbolic(ctx, ws, bounds[c], bounds[c + 1]); break;
+                    case Phase.Symbolic: flops += SpGemmKernels.Symbolic(ctx, ws, bounds[c], bounds[c + 1]); break;
                     case Phase.Numeric: SpGemmKernels.Numeric(ctx, ws, bounds[c], bounds[c + 1], ref counts); break;
                     default: SpGemmKernels.NumericOnePass(ctx, ws, seg!, bounds[c], bounds[c + 1], pieces![c], ref counts); break;
                 }
@@ -291,6 +305,7 @@ public static partial class SpGemm
             lock (ctx)
             {
                 ctx.Counts.Add(counts);
+                ctx.Multiplies += flops;
                 if (seg is not null) segmentBytes += seg.AllocatedBytes;
                 if (phase != Phase.Symbolic) ctx.WorkspaceBytes += ws.Bytes; // numeric workspaces live together
                 ctx.PeakWorkspaceBytes = Math.Max(ctx.PeakWorkspaceBytes, ws.Bytes);
@@ -341,6 +356,10 @@ public static partial class SpGemm
         public readonly bool BSorted = b.HasSortedIndices;
         public readonly SpGemmAccumulator Policy = policy;
         public readonly bool Sorted = sorted;
+        /// <summary>Crp[i+1] holds row i's multiplies before the symbolic phase (false: the symbolic phase counts them).</summary>
+        public bool FlopsKnown = true;
+        /// <summary>Multiplies counted by the symbolic phase when <see cref="FlopsKnown"/> is false.</summary>
+        public long Multiplies;
         public int[] Cols = [];
         public T[] Vals = [];
         public RowCounts Counts;
@@ -350,9 +369,9 @@ public static partial class SpGemm
     /// <summary>How many rows each accumulator handled (numeric phase).</summary>
     internal struct RowCounts
     {
-        public long Hash, Marker, Bitmap, Copied;
+        public long Hash, Marker, Bitmap, Copied, Window;
 
-        public void Add(RowCounts o) { Hash += o.Hash; Marker += o.Marker; Bitmap += o.Bitmap; Copied += o.Copied; }
+        public void Add(RowCounts o) { Hash += o.Hash; Marker += o.Marker; Bitmap += o.Bitmap; Copied += o.Copied; Window += o.Window; }
     }
 
     /// <summary>
@@ -370,7 +389,8 @@ public static partial class SpGemm
         private readonly int _n;
         private ulong[]? _bits;
         private T[]? _sums;
-        private int[]? _marks, _keys, _slots;
+        private int[]? _marks, _keys, _slots, _ring;
+        /// <summary>The marker or ring array holds positions in the current output array (one pass: reset them when it changes).</summary>
         public bool MarksDirty;
 
         /// <summary>Bytes allocated so far.</summary>
@@ -383,6 +403,16 @@ public static partial class SpGemm
         public int[] Marks => _marks ??= Filled(_n);
         public int[] Keys => _keys ??= Filled(HashCapacity);
         public int[] Slots => _slots ??= Alloc(new int[HashCapacity]);
+        /// <summary>Ring marker of the window accumulator: a power of two ≥ min(n, <see cref="SpGemmKernels.WindowSize"/>) ints.</summary>
+        public int[] Ring => _ring ??= Filled((int)BitOperations.RoundUpToPowerOf2((uint)Math.Clamp(_n, 1, SpGemmKernels.WindowSize)));
+
+        /// <summary>Forgets every position stored in the marker and ring arrays.</summary>
+        public void ResetMarks()
+        {
+            if (_marks is not null) Array.Fill(_marks, -1);
+            if (_ring is not null) Array.Fill(_ring, -1);
+            MarksDirty = false;
+        }
 
         private int[] Filled(int length)
         {
