@@ -396,7 +396,11 @@ public static partial class SpGemm
         /// <summary>Bytes allocated so far.</summary>
         public long Bytes { get; private set; }
 
-        public Workspace(int n) => _n = n;
+        public Workspace(int n)
+        {
+            _n = n;
+            RingSize = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Clamp(n, 1, Math.Max(1, SpGemmKernels.WindowSize)));
+        }
 
         public ulong[] Bits => _bits ??= Alloc(new ulong[(_n + 63) >> 6]);
         public T[] Sums => _sums ??= Alloc(new T[_n]);
@@ -404,7 +408,10 @@ public static partial class SpGemm
         public int[] Keys => _keys ??= Filled(HashCapacity);
         public int[] Slots => _slots ??= Alloc(new int[HashCapacity]);
         /// <summary>Ring marker of the window accumulator: a power of two ≥ min(n, <see cref="SpGemmKernels.WindowSize"/>) ints.</summary>
-        public int[] Ring => _ring ??= Filled((int)BitOperations.RoundUpToPowerOf2((uint)Math.Clamp(_n, 1, SpGemmKernels.WindowSize)));
+        public int[] Ring => _ring ??= Filled(RingSize);
+
+        /// <summary>Ring length, fixed when the workspace is made: a power of two ≥ min(n, <see cref="SpGemmKernels.WindowSize"/>).</summary>
+        public readonly int RingSize;
 
         /// <summary>Forgets every position stored in the marker and ring arrays.</summary>
         public void ResetMarks()

@@ -45,7 +45,7 @@ internal static class SpGemmKernels
 
     /// <summary>The accumulator for a row of A (entries [pa0, pa1)) with <paramref name="work"/> multiplies (symbolic) or entries (numeric).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static RowKind Choose<T>(SpGemm.Context<T> ctx, int work, int pa0, int pa1) where T : unmanaged, IFloatingPointIeee754<T>
+    internal static RowKind Choose<T>(SpGemm.Context<T> ctx, SpGemm.Workspace<T> ws, int work, int pa0, int pa1) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int n = ctx.N;
         switch (ctx.Policy)
@@ -54,26 +54,26 @@ internal static class SpGemmKernels
             case SpGemmAccumulator.Marker: return RowKind.Marker;
             case SpGemmAccumulator.Dense: return RowKind.Bitmap;
             case SpGemmAccumulator.Window:
-                return WindowFits(ctx, pa0, pa1) ? RowKind.Window : work <= SpGemm.Workspace<byte>.HashMaxWork ? RowKind.Hash : RowKind.Bitmap;
+                return WindowFits(ctx, ws.RingSize, pa0, pa1) ? RowKind.Window : work <= SpGemm.Workspace<byte>.HashMaxWork ? RowKind.Hash : RowKind.Bitmap;
             default:
                 // Long rows amortise the bitmap scan. Short ones: the ring marker when their columns lie
                 // in a narrow window (it stays in L2 and needs no hashing), else the marker array while
                 // it stays in cache, else an L1 hash table.
                 if (work >= AutoBitmapMinWork) return RowKind.Bitmap;
-                if (AutoWindow && WindowFits(ctx, pa0, pa1)) return RowKind.Window;
+                if (AutoWindow && WindowFits(ctx, ws.RingSize, pa0, pa1)) return RowKind.Window;
                 return n >= AutoHashMinColumns ? RowKind.Hash : RowKind.Marker;
         }
     }
 
     /// <summary>
-    /// Whether all columns the row can touch lie in a window of fewer than <see cref="WindowSize"/>
-    /// columns: always when B is that narrow; otherwise read from the first and last column of each
+    /// Whether all columns the row can touch lie in a window of fewer than <paramref name="ringSize"/>
+    /// columns (the workspace's ring): always when B is that narrow; otherwise read from the first and last column of each
     /// B row involved, which needs sorted B rows (unsorted B: no).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool WindowFits<T>(SpGemm.Context<T> ctx, int pa0, int pa1) where T : unmanaged, IFloatingPointIeee754<T>
+    private static bool WindowFits<T>(SpGemm.Context<T> ctx, int ringSize, int pa0, int pa1) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (ctx.N <= WindowSize) return true;
+        if (ctx.N <= ringSize) return true;
         if (!ctx.BSorted) return false;
         ref int aci = ref MemoryMarshal.GetArrayDataReference(ctx.Aci);
         ref int brp = ref MemoryMarshal.GetArrayDataReference(ctx.Brp);
@@ -87,7 +87,7 @@ internal static class SpGemmKernels
             lo = Math.Min(lo, Unsafe.Add(ref bci, pb0));
             hi = Math.Max(hi, Unsafe.Add(ref bci, pb1 - 1));
         }
-        return hi - lo < WindowSize;
+        return hi - lo < ringSize;
     }
 
     /// <summary>Multiplies of the row of A with entries [pa0, pa1).</summary>
@@ -137,7 +137,7 @@ internal static class SpGemmKernels
             }
             // Zero or one stored entry in A's row: the row of C is (a multiple of) one row of B.
             if (pa1 - pa0 <= 1 || flops <= 1) continue; // nnz = flops already
-            crp[i + 1] = Choose(ctx, flops, pa0, pa1) switch
+            crp[i + 1] = Choose(ctx, ws, flops, pa0, pa1) switch
             {
                 RowKind.Hash => SymbolicHash(ctx, ws, pa0, pa1, flops),
                 RowKind.Marker => SymbolicMarker(ctx, ws, pa0, pa1, i),
@@ -317,7 +317,7 @@ internal static class SpGemmKernels
             // Room for the row: its multiplies bound its nnz for short rows; long rows (dense
             // accumulator) are counted exactly before they are written.
             int reserve;
-            var kind = pa1 - pa0 == 1 ? RowKind.Hash : Choose(ctx, flops, pa0, pa1);
+            var kind = pa1 - pa0 == 1 ? RowKind.Hash : Choose(ctx, ws, flops, pa0, pa1);
             (int Lo, int Hi) range = default;
             if (pa1 - pa0 == 1) reserve = flops;
             else if (kind == RowKind.Bitmap)
@@ -369,7 +369,7 @@ internal static class SpGemmKernels
             counts.Copied++;
             return nnz;
         }
-        switch (Choose(ctx, work, pa0, pa1))
+        switch (Choose(ctx, ws, work, pa0, pa1))
         {
             case RowKind.Window:
                 nnz = NumericWindow(ctx, ws, pa0, pa1, cols, vals, start);

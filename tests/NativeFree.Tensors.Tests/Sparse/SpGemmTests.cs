@@ -8,7 +8,7 @@ namespace NativeFree.Tensors.Tests.Sparse;
 
 public class SpGemmTests
 {
-    private static readonly SpGemmAccumulator[] Accumulators = [SpGemmAccumulator.Auto, SpGemmAccumulator.Dense, SpGemmAccumulator.Marker, SpGemmAccumulator.Hash];
+    private static readonly SpGemmAccumulator[] Accumulators = [SpGemmAccumulator.Auto, SpGemmAccumulator.Dense, SpGemmAccumulator.Marker, SpGemmAccumulator.Hash, SpGemmAccumulator.Window];
 
     /// <summary>Exact structural equality: same row pointers and, row by row, the same (column, value) set.</summary>
     private static bool SameMatrix(CsrMatrix<double> x, CsrMatrix<double> y)
@@ -113,6 +113,79 @@ public class SpGemmTests
         var c = SpGemm.Multiply(a.Cast<float>(), b.Cast<float>(), sorted: true, threads: 2);
         var expect = DenseProduct(ToArray2(a), ToArray2(b));
         for (int i = 0; i < 60; i++) for (int j = 0; j < 40; j++) Assert.Equal(expect[i, j], c[i, j], 3);
+    }
+
+    /// <summary>
+    /// The window accumulator with a tiny ring: wide B (up to 60 columns) so the ring wraps (column j and
+    /// j + ring size share a slot) and rows wider than the ring fall back to hash/dense; sorted and
+    /// unsorted B, long and short rows (the short-row threshold lowered too), empty rows.
+    /// </summary>
+    [Property(MaxTest = 60)]
+    public bool WindowAccumulatorWithTinyRingMatchesDense(int seed)
+    {
+        var rng = new Random(seed);
+        int m = rng.Next(0, 9), k = rng.Next(1, 12), n = rng.Next(1, 61);
+        var a = RandomCsr(rng, m, k, out var da);
+        var b = RandomCsr(rng, k, n, out var db);
+        if (rng.Next(3) == 0) b = Shuffle(rng, b);
+        if (rng.Next(3) == 0) a = Shuffle(rng, a);
+        var expect = DenseProduct(da, db);
+        var reference = SpGemm.MultiplyReference(a, b);
+        int savedWindow = SpGemmKernels.WindowSize, savedMin = SpGemmKernels.AutoBitmapMinWork;
+        try
+        {
+            SpGemmKernels.WindowSize = 1 << rng.Next(0, 5);
+            SpGemmKernels.AutoBitmapMinWork = rng.Next(2) == 0 ? savedMin : rng.Next(2, 20);
+            foreach (var acc in new[] { SpGemmAccumulator.Window, SpGemmAccumulator.Auto })
+                foreach (int threads in new[] { 1, 2, 3 })
+                    foreach (bool sorted in new[] { false, true })
+                        foreach (bool onePass in new[] { false, true })
+                        {
+                            var c = SpGemm.Multiply(a, b, new SpGemmOptions { Accumulator = acc, Threads = threads, Sorted = sorted, OnePass = onePass });
+                            if (!Close(ToArray2(c), expect) || !SameMatrix(c, reference)) return false;
+                            if (sorted && !(c.HasSortedIndices && RowsSorted(c))) return false;
+                        }
+        }
+        finally
+        {
+            SpGemmKernels.WindowSize = savedWindow;
+            SpGemmKernels.AutoBitmapMinWork = savedMin;
+        }
+        return true;
+    }
+
+    /// <summary>Banded products take the window path when the band fits the ring and fall back when it does not.</summary>
+    [Fact]
+    public void WindowPathIsTakenForNarrowBandsOnly()
+    {
+        var lap = SparseGenerators.Laplacian2D<double>(30, 30); // A·A touches columns i−60 … i+60
+        var reference = SpGemm.MultiplyReference(lap, lap);
+        int saved = SpGemmKernels.WindowSize;
+        try
+        {
+            foreach (int threads in new[] { 1, 2 })
+            {
+                SpGemmKernels.WindowSize = 128;
+                var c = SpGemm.Multiply(lap, lap, new SpGemmOptions { Threads = threads }, out var s);
+                Assert.True(SameMatrix(c, reference));
+                Assert.Equal(lap.Rows, s.WindowRows);
+                Assert.Equal(SpGemm.CountMultiplies(lap, lap), s.Multiplies);
+                SpGemmKernels.WindowSize = 64;
+                c = SpGemm.Multiply(lap, lap, new SpGemmOptions { Threads = threads, Accumulator = SpGemmAccumulator.Window }, out s);
+                Assert.True(SameMatrix(c, reference));
+                // Only rows at the top and bottom edge (clipped band) span fewer than 64 columns.
+                int narrow = 0;
+                for (int i = 0; i < reference.Rows; i++)
+                {
+                    var cols = reference.RowIndices(i);
+                    if (cols.Length > 0 && cols[^1] - cols[0] < 64) narrow++;
+                }
+                Assert.InRange(narrow, 1, lap.Rows / 4);
+                Assert.Equal(narrow, s.WindowRows);
+                Assert.Equal(lap.Rows - narrow, s.HashRows);
+            }
+        }
+        finally { SpGemmKernels.WindowSize = saved; }
     }
 
     [Fact]
