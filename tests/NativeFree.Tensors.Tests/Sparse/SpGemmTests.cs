@@ -125,8 +125,8 @@ public class SpGemmTests
     {
         var rng = new Random(seed);
         int m = rng.Next(0, 9), k = rng.Next(1, 12), n = rng.Next(1, 61);
-        var a = RandomCsr(rng, m, k, out var da);
-        var b = RandomCsr(rng, k, n, out var db);
+        var a = rng.Next(3) == 0 ? RandomCsr(rng, m, k, out var da) : BandedCsr(rng, m, k, out da);
+        var b = rng.Next(3) == 0 ? RandomCsr(rng, k, n, out var db) : BandedCsr(rng, k, n, out db);
         if (rng.Next(3) == 0) b = Shuffle(rng, b);
         if (rng.Next(3) == 0) a = Shuffle(rng, a);
         var expect = DenseProduct(da, db);
@@ -152,6 +152,29 @@ public class SpGemmTests
             SpGemmKernels.AutoBitmapMinWork = savedMin;
         }
         return true;
+    }
+
+    /// <summary>
+    /// Rows with a few entries in a narrow band (width 0–17) that moves along the diagonal like a banded
+    /// matrix's, so banded·banded rows span about a tiny ring's width (some exactly, some one more).
+    /// </summary>
+    private static CsrMatrix<double> BandedCsr(Random rng, int m, int n, out double[,] dense)
+    {
+        var coo = new CooBuilder<double>(m, n);
+        dense = new double[m, n];
+        for (int i = 0; i < m; i++)
+        {
+            if (rng.Next(5) == 0) continue;
+            int lo = Math.Clamp(i * n / m + rng.Next(-2, 3), 0, n - 1), width = rng.Next(0, 18);
+            for (int e = rng.Next(1, 5); e > 0; e--)
+            {
+                int j = Math.Min(n - 1, lo + rng.Next(width + 1));
+                double v = rng.Next(-4, 5) + 0.5;
+                coo.Add(i, j, v);
+                dense[i, j] += v;
+            }
+        }
+        return coo.ToCsr();
     }
 
     /// <summary>Banded products take the window path when the band fits the ring and fall back when it does not.</summary>
