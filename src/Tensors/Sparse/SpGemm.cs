@@ -162,7 +162,7 @@ public static partial class SpGemm
         var bounds = SplitByFlops(rp, multiplies, chunks);
         long t1 = Stopwatch.GetTimestamp();
 
-        var ctx = new Context<T>(a, b, rp, options.Accumulator, options.Sorted) { FlopsKnown = !fuseFlops };
+        var ctx = new Context<T>(a, b, rp, options.Accumulator, options.Sorted) { FlopsKnown = !fuseFlops, Workspaces = new Workspace<T>?[workers] };
         long t2, t3, segmentBytes = 0;
         if (!options.OnePass)
         {
@@ -205,7 +205,7 @@ public static partial class SpGemm
         var rc = ctx.Counts;
         bool sorted = options.Sorted || (rc.Hash == 0 && rc.Marker == 0 && rc.Window == 0 && (rc.Copied == 0 || b.HasSortedIndices));
         var c = new CsrMatrix<T>(m, n, rp, ctx.Cols, ctx.Vals, sorted);
-        long workspace = Math.Max(ctx.WorkspaceBytes, ctx.PeakWorkspaceBytes) + bounds.Length * sizeof(int) + segmentBytes;
+        long workspace = ctx.WorkspaceBytes + bounds.Length * sizeof(int) + segmentBytes;
         bool sym = !options.OnePass;
         stats = new SpGemmStats
         {
@@ -288,7 +288,11 @@ public static partial class SpGemm
         long segmentBytes = 0;
         void Worker(int w)
         {
-            var ws = new Workspace<T>(n);
+            // One workspace per worker for the whole product: the symbolic phase leaves the bitmap and
+            // hash table clear; the marker and ring hold row stamps, which the numeric phase would read
+            // as positions, so they are reset.
+            var ws = ctx.Workspaces[w] ??= new Workspace<T>(n);
+            if (phase != Phase.Symbolic && ws.HasMarks) ws.ResetMarks();
             var seg = phase == Phase.OnePass ? new SegmentWriter<T>() : null;
             var counts = new RowCounts();
             long flops = 0;
@@ -307,8 +311,8 @@ public static partial class SpGemm
                 ctx.Counts.Add(counts);
                 ctx.Multiplies += flops;
                 if (seg is not null) segmentBytes += seg.AllocatedBytes;
-                if (phase != Phase.Symbolic) ctx.WorkspaceBytes += ws.Bytes; // numeric workspaces live together
-                ctx.PeakWorkspaceBytes = Math.Max(ctx.PeakWorkspaceBytes, ws.Bytes);
+                ctx.WorkspaceBytes = 0;
+                foreach (var x in ctx.Workspaces) ctx.WorkspaceBytes += x?.Bytes ?? 0;
             }
         }
         if (workers <= 1) Worker(0);
@@ -363,7 +367,9 @@ public static partial class SpGemm
         public int[] Cols = [];
         public T[] Vals = [];
         public RowCounts Counts;
-        public long WorkspaceBytes, PeakWorkspaceBytes;
+        public long WorkspaceBytes;
+        /// <summary>Per-worker scratch, kept from the symbolic to the numeric phase.</summary>
+        public Workspace<T>?[] Workspaces = [];
     }
 
     /// <summary>How many rows each accumulator handled (numeric phase).</summary>
@@ -412,6 +418,9 @@ public static partial class SpGemm
 
         /// <summary>Ring length, fixed when the workspace is made: a power of two ≥ min(n, <see cref="SpGemmKernels.WindowSize"/>).</summary>
         public readonly int RingSize;
+
+        /// <summary>Whether the marker or ring array exists.</summary>
+        public bool HasMarks => _marks is not null || _ring is not null;
 
         /// <summary>Forgets every position stored in the marker and ring arrays.</summary>
         public void ResetMarks()
