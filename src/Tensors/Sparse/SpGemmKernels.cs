@@ -47,21 +47,28 @@ internal static class SpGemmKernels
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static RowKind Choose<T>(SpGemm.Context<T> ctx, SpGemm.Workspace<T> ws, int work, int pa0, int pa1) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int n = ctx.N;
+        bool wantWindow = ctx.Policy == SpGemmAccumulator.Window || (ctx.Policy == SpGemmAccumulator.Auto && AutoWindow && work < AutoBitmapMinWork);
+        return ChooseKind(ctx, work, wantWindow && WindowFits(ctx, ws.RingSize, pa0, pa1));
+    }
+
+    /// <summary>The accumulator for a row, given whether its columns fit the ring (only read by the Window and Auto policies).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static RowKind ChooseKind<T>(SpGemm.Context<T> ctx, int work, bool fits) where T : unmanaged, IFloatingPointIeee754<T>
+    {
         switch (ctx.Policy)
         {
             case SpGemmAccumulator.Hash: return work <= SpGemm.Workspace<byte>.HashMaxWork ? RowKind.Hash : RowKind.Bitmap;
             case SpGemmAccumulator.Marker: return RowKind.Marker;
             case SpGemmAccumulator.Dense: return RowKind.Bitmap;
             case SpGemmAccumulator.Window:
-                return WindowFits(ctx, ws.RingSize, pa0, pa1) ? RowKind.Window : work <= SpGemm.Workspace<byte>.HashMaxWork ? RowKind.Hash : RowKind.Bitmap;
+                return fits ? RowKind.Window : work <= SpGemm.Workspace<byte>.HashMaxWork ? RowKind.Hash : RowKind.Bitmap;
             default:
                 // Long rows amortise the bitmap scan. Short ones: the ring marker when their columns lie
                 // in a narrow window (it stays in L2 and needs no hashing), else the marker array while
                 // it stays in cache, else an L1 hash table.
                 if (work >= AutoBitmapMinWork) return RowKind.Bitmap;
-                if (AutoWindow && WindowFits(ctx, ws.RingSize, pa0, pa1)) return RowKind.Window;
-                return n >= AutoHashMinColumns ? RowKind.Hash : RowKind.Marker;
+                if (AutoWindow && fits) return RowKind.Window;
+                return ctx.N >= AutoHashMinColumns ? RowKind.Hash : RowKind.Marker;
         }
     }
 
@@ -90,18 +97,38 @@ internal static class SpGemmKernels
         return hi - lo < ringSize;
     }
 
-    /// <summary>Multiplies of the row of A with entries [pa0, pa1).</summary>
+    /// <summary>
+    /// One pass over the row of A with entries [pa0, pa1): its multiplies, and whether its columns fit a
+    /// ring of <paramref name="ringSize"/> (as <see cref="WindowFits"/>), read from the same B row pointers.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static long RowFlops<T>(SpGemm.Context<T> ctx, int pa0, int pa1) where T : unmanaged, IFloatingPointIeee754<T>
+    private static long RowFlops<T>(SpGemm.Context<T> ctx, int ringSize, int pa0, int pa1, out bool fits) where T : unmanaged, IFloatingPointIeee754<T>
     {
         ref int aci = ref MemoryMarshal.GetArrayDataReference(ctx.Aci);
         ref int brp = ref MemoryMarshal.GetArrayDataReference(ctx.Brp);
+        ref int bci = ref MemoryMarshal.GetArrayDataReference(ctx.Bci);
         long f = 0;
+        if (ctx.N <= ringSize || !ctx.BSorted)
+        {
+            for (int pa = pa0; pa < pa1; pa++)
+            {
+                int k = Unsafe.Add(ref aci, pa);
+                f += Unsafe.Add(ref brp, k + 1) - Unsafe.Add(ref brp, k);
+            }
+            fits = ctx.N <= ringSize;
+            return f;
+        }
+        int lo = int.MaxValue, hi = -1;
         for (int pa = pa0; pa < pa1; pa++)
         {
             int k = Unsafe.Add(ref aci, pa);
-            f += Unsafe.Add(ref brp, k + 1) - Unsafe.Add(ref brp, k);
+            int pb0 = Unsafe.Add(ref brp, k), pb1 = Unsafe.Add(ref brp, k + 1);
+            if (pb0 == pb1) continue;
+            f += pb1 - pb0;
+            lo = Math.Min(lo, Unsafe.Add(ref bci, pb0));
+            hi = Math.Max(hi, Unsafe.Add(ref bci, pb1 - 1));
         }
+        fits = hi - lo < ringSize;
         return f;
     }
 
@@ -128,16 +155,23 @@ internal static class SpGemmKernels
         {
             int pa0 = arp[i], pa1 = arp[i + 1];
             int flops;
-            if (known) flops = crp[i + 1];
+            RowKind kind;
+            if (known)
+            {
+                flops = crp[i + 1];
+                if (pa1 - pa0 <= 1 || flops <= 1) continue;
+                kind = Choose(ctx, ws, flops, pa0, pa1);
+            }
             else
             {
-                long f = RowFlops(ctx, pa0, pa1);
+                long f = RowFlops(ctx, ws.RingSize, pa0, pa1, out bool fits);
                 total += f;
                 flops = crp[i + 1] = (int)Math.Min(f, int.MaxValue);
+                if (pa1 - pa0 <= 1 || flops <= 1) continue;
+                kind = ChooseKind(ctx, flops, fits);
             }
-            // Zero or one stored entry in A's row: the row of C is (a multiple of) one row of B.
-            if (pa1 - pa0 <= 1 || flops <= 1) continue; // nnz = flops already
-            crp[i + 1] = Choose(ctx, ws, flops, pa0, pa1) switch
+            // (Zero or one stored entry in A's row: the row of C is (a multiple of) one row of B, nnz = flops.)
+            crp[i + 1] = kind switch
             {
                 RowKind.Hash => SymbolicHash(ctx, ws, pa0, pa1, flops),
                 RowKind.Marker => SymbolicMarker(ctx, ws, pa0, pa1, i),
@@ -164,8 +198,12 @@ internal static class SpGemmKernels
         int[] ringArray = ws.Ring;
         ref int ring = ref MemoryMarshal.GetArrayDataReference(ringArray);
         int mask = ringArray.Length - 1;
-        int count = 0;
-        for (int pa = pa0; pa < pa1; pa++)
+        // The first B row's columns are distinct and new to this row: stamp them without a test.
+        int k0 = Unsafe.Add(ref aci, pa0);
+        int pb0 = Unsafe.Add(ref brp, k0), pbEnd = Unsafe.Add(ref brp, k0 + 1);
+        int count = pbEnd - pb0;
+        for (int pb = pb0; pb < pbEnd; pb++) Unsafe.Add(ref ring, Unsafe.Add(ref bci, pb) & mask) = row;
+        for (int pa = pa0 + 1; pa < pa1; pa++)
         {
             int k = Unsafe.Add(ref aci, pa);
             int pb1 = Unsafe.Add(ref brp, k + 1);
@@ -460,7 +498,21 @@ internal static class SpGemmKernels
         ref int ring = ref MemoryMarshal.GetArrayDataReference(ringArray);
         int mask = ringArray.Length - 1;
         int next = start;
-        for (int pa = pa0; pa < pa1; pa++)
+        // The first B row's columns are distinct and new to this row: a scaled copy that records positions.
+        {
+            int k = Unsafe.Add(ref aci, pa0);
+            T a = Unsafe.Add(ref av, pa0);
+            int pb1 = Unsafe.Add(ref brp, k + 1);
+            for (int pb = Unsafe.Add(ref brp, k); pb < pb1; pb++)
+            {
+                int j = Unsafe.Add(ref bci, pb);
+                Unsafe.Add(ref ring, j & mask) = next;
+                Unsafe.Add(ref cci, next) = j;
+                Unsafe.Add(ref cv, next) = a * Unsafe.Add(ref bv, pb);
+                next++;
+            }
+        }
+        for (int pa = pa0 + 1; pa < pa1; pa++)
         {
             int k = Unsafe.Add(ref aci, pa);
             T a = Unsafe.Add(ref av, pa);
