@@ -154,10 +154,12 @@ public static partial class SpGemm
         // row's multiplies itself while the row's data is in cache, saving a pass over A.
         var rp = new int[m + 1];
         bool fuseFlops = threads <= 1 && !options.OnePass;
-        long multiplies = fuseFlops ? 0 : CountRowFlops(a, b, rp);
+        long multiplies = fuseFlops ? 0 : CountRowFlops(a, b, rp, threads);
 
         // (2) Chunks of about equal work (multiplies + a little per row), taken dynamically.
-        int chunks = threads <= 1 ? 1 : (int)Math.Clamp(multiplies / 50_000, 1, 8L * threads);
+        // Many more chunks than threads (up to ChunksPerThread each) keep the tail short: the rows'
+        // costs are not exactly proportional to their multiplies (output writes, bitmap scans).
+        int chunks = threads <= 1 ? 1 : (int)Math.Clamp(multiplies / 50_000, 1, (long)ChunksPerThread * threads);
         int workers = Math.Min(threads, chunks);
         var bounds = SplitByFlops(rp, multiplies, chunks);
         long t1 = Stopwatch.GetTimestamp();
@@ -227,11 +229,40 @@ public static partial class SpGemm
         return c;
     }
 
-    private static long CountRowFlops<T>(CsrMatrix<T> a, CsrMatrix<T> b, int[] rp) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>Chunks per thread at most (dynamic scheduling from a shared counter).</summary>
+    internal static int ChunksPerThread = 32;
+
+    /// <summary>rp[i+1] = multiplies of row i (clamped to int); returns the total. Split over threads by A's nonzeros when large.</summary>
+    private static long CountRowFlops<T>(CsrMatrix<T> a, CsrMatrix<T> b, int[] rp, int threads) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int parts = SparseParallel.Parts(a.Nnz, threads, minWorkPerPart: 1 << 16);
+        if (parts <= 1) return CountRowFlops(a, b, rp, 0, a.Rows);
+        // Row boundaries at about equal nonzeros of A: binary search in its row pointers (no O(m) scratch).
+        var bounds = new int[parts + 1];
+        bounds[parts] = a.Rows;
+        for (int p = 1; p < parts; p++)
+        {
+            long target = (long)a.Nnz * p / parts;
+            int lo = bounds[p - 1], hi = a.Rows;
+            while (lo < hi)
+            {
+                int mid = (int)(((uint)lo + (uint)hi) >> 1);
+                if (a.RowPtr[mid] < target) lo = mid + 1; else hi = mid;
+            }
+            bounds[p] = lo;
+        }
+        var totals = new long[parts];
+        SparseParallel.For(parts, threads, p => totals[p] = CountRowFlops(a, b, rp, bounds[p], bounds[p + 1]));
+        long total = 0;
+        foreach (long t in totals) total += t;
+        return total;
+    }
+
+    private static long CountRowFlops<T>(CsrMatrix<T> a, CsrMatrix<T> b, int[] rp, int r0, int r1) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int[] arp = a.RowPtr, aci = a.ColIdx, brp = b.RowPtr;
         long total = 0;
-        for (int i = 0; i < a.Rows; i++)
+        for (int i = r0; i < r1; i++)
         {
             long f = 0;
             for (int p = arp[i]; p < arp[i + 1]; p++)

@@ -211,6 +211,21 @@ public class SpGemmTests
         finally { SpGemmKernels.WindowSize = saved; }
     }
 
+    /// <summary>A's nonzeros above the threshold where multiplies are counted in parallel parts.</summary>
+    [Fact]
+    public void LargeInputsCountMultipliesInParallelParts()
+    {
+        var lap = SparseGenerators.Laplacian2D<double>(200, 200); // 199,200 nonzeros → several parts
+        var reference = SpGemm.MultiplyReference(lap, lap);
+        foreach (int threads in new[] { 2, 3 })
+            foreach (bool onePass in new[] { false, true })
+            {
+                var c = SpGemm.Multiply(lap, lap, new SpGemmOptions { Threads = threads, OnePass = onePass }, out var s);
+                Assert.True(SameMatrix(c, reference));
+                Assert.Equal(SpGemm.CountMultiplies(lap, lap), s.Multiplies);
+            }
+    }
+
     [Fact]
     public void MismatchedInnerDimensionsNameBothShapes()
     {
