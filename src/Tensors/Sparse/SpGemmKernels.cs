@@ -43,12 +43,19 @@ internal static class SpGemmKernels
     /// <summary>Auto policy: short rows use the window accumulator when their columns fit the ring (off: NATIVEFREE_SPGEMM_WINDOW=0, for comparison).</summary>
     internal static bool AutoWindow = ReadTuning("NATIVEFREE_SPGEMM_WINDOW", 1) != 0;
 
+    /// <summary>Numeric phase: try the ring on short rows and detect collisions instead of checking the window first (NATIVEFREE_SPGEMM_WINDOWDETECT=0: check first).</summary>
+    internal static bool WindowDetect = ReadTuning("NATIVEFREE_SPGEMM_WINDOWDETECT", 1) != 0;
+
+    /// <summary>Whether the policy sends a row with this much work to the window accumulator when it fits.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool WantsWindow<T>(SpGemm.Context<T> ctx, int work) where T : unmanaged, IFloatingPointIeee754<T>
+        => ctx.Policy == SpGemmAccumulator.Window || (ctx.Policy == SpGemmAccumulator.Auto && AutoWindow && work < AutoBitmapMinWork);
+
     /// <summary>The accumulator for a row of A (entries [pa0, pa1)) with <paramref name="work"/> multiplies (symbolic) or entries (numeric).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static RowKind Choose<T>(SpGemm.Context<T> ctx, SpGemm.Workspace<T> ws, int work, int pa0, int pa1) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        bool wantWindow = ctx.Policy == SpGemmAccumulator.Window || (ctx.Policy == SpGemmAccumulator.Auto && AutoWindow && work < AutoBitmapMinWork);
-        return ChooseKind(ctx, work, wantWindow && WindowFits(ctx, ws.RingSize, pa0, pa1));
+        return ChooseKind(ctx, work, WantsWindow(ctx, work) && WindowFits(ctx, ws.RingSize, pa0, pa1));
     }
 
     /// <summary>The accumulator for a row, given whether its columns fit the ring (only read by the Window and Auto policies).</summary>
@@ -407,13 +414,23 @@ internal static class SpGemmKernels
             counts.Copied++;
             return nnz;
         }
-        switch (Choose(ctx, ws, work, pa0, pa1))
+        // Short rows try the ring without scanning their window first: a collision (two columns of the
+        // row in one slot) is detected on the spot and the row is redone with the fallback accumulator.
+        var kind = WindowDetect && WantsWindow(ctx, work) ? RowKind.Window : Choose(ctx, ws, work, pa0, pa1);
+        if (kind == RowKind.Window)
         {
-            case RowKind.Window:
-                nnz = NumericWindow(ctx, ws, pa0, pa1, cols, vals, start);
-                ws.MarksDirty = true;
+            nnz = NumericWindow(ctx, ws, pa0, pa1, cols, vals, start);
+            ws.MarksDirty = true;
+            if (nnz >= 0)
+            {
                 counts.Window++;
-                break;
+                if (sorted) SparseSort.SortRow(cols.AsSpan(start, nnz), vals.AsSpan(start, nnz));
+                return nnz;
+            }
+            kind = ChooseKind(ctx, work, fits: false);
+        }
+        switch (kind)
+        {
             case RowKind.Hash:
                 nnz = NumericHash(ctx, ws, pa0, pa1, cols, vals, start, work);
                 counts.Hash++;
@@ -482,7 +499,9 @@ internal static class SpGemmKernels
     /// Accumulates a row through the ring marker into cols/vals from <paramref name="start"/>; returns its nnz.
     /// Slot j mod size holds the position in C where column j was first written; positions of earlier
     /// rows are below <paramref name="start"/> (a thread fills each output array in increasing order, and
-    /// the ring is reset whenever it switches arrays), so "≥ start" means "seen in this row".
+    /// the ring is reset whenever it switches arrays), so "≥ start" means "seen in this row" — unless two
+    /// of the row's columns share a slot (window not checked first), which shows as a different column at
+    /// that position: returns −1 then, having written only distinct columns within the row's slice.
     /// </summary>
     private static int NumericWindow<T>(SpGemm.Context<T> ctx, SpGemm.Workspace<T> ws, int pa0, int pa1, int[] cols, T[] vals, int start)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -523,7 +542,12 @@ internal static class SpGemmKernels
                 T prod = a * Unsafe.Add(ref bv, pb);
                 ref int slot = ref Unsafe.Add(ref ring, j & mask);
                 int q = slot;
-                if (q >= start) Unsafe.Add(ref cv, q) += prod;
+                if (q >= start)
+                {
+                    // Seen in this row — or, if the window was not checked, another column in the same slot.
+                    if (Unsafe.Add(ref cci, q) != j) return -1;
+                    Unsafe.Add(ref cv, q) += prod;
+                }
                 else
                 {
                     slot = next;

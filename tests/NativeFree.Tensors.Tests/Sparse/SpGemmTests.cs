@@ -177,38 +177,65 @@ public class SpGemmTests
         return coo.ToCsr();
     }
 
-    /// <summary>Banded products take the window path when the band fits the ring and fall back when it does not.</summary>
+    /// <summary>
+    /// Banded products take the window path when the band fits the ring; otherwise the symbolic phase
+    /// (and the numeric one when it checks first) fall back, and the numeric one, when it detects
+    /// collisions instead, redoes exactly the rows whose columns share a slot.
+    /// </summary>
     [Fact]
     public void WindowPathIsTakenForNarrowBandsOnly()
     {
         var lap = SparseGenerators.Laplacian2D<double>(30, 30); // A·A touches columns i−60 … i+60
         var reference = SpGemm.MultiplyReference(lap, lap);
         int saved = SpGemmKernels.WindowSize;
+        bool savedDetect = SpGemmKernels.WindowDetect;
+        // Rows whose columns span fewer than w columns, and rows with two columns equal mod w.
+        int Narrow(int w)
+        {
+            int count = 0;
+            for (int i = 0; i < reference.Rows; i++)
+            {
+                var cols = reference.RowIndices(i);
+                if (cols.Length > 0 && cols[^1] - cols[0] < w) count++;
+            }
+            return count;
+        }
+        int Colliding(int w)
+        {
+            int count = 0;
+            for (int i = 0; i < reference.Rows; i++)
+            {
+                var cols = reference.RowIndices(i).ToArray();
+                if (cols.Select(j => j % w).Distinct().Count() < cols.Length) count++;
+            }
+            return count;
+        }
         try
         {
             foreach (int threads in new[] { 1, 2 })
-            {
-                SpGemmKernels.WindowSize = 128;
-                var c = SpGemm.Multiply(lap, lap, new SpGemmOptions { Threads = threads }, out var s);
-                Assert.True(SameMatrix(c, reference));
-                Assert.Equal(lap.Rows, s.WindowRows);
-                Assert.Equal(SpGemm.CountMultiplies(lap, lap), s.Multiplies);
-                SpGemmKernels.WindowSize = 64;
-                c = SpGemm.Multiply(lap, lap, new SpGemmOptions { Threads = threads, Accumulator = SpGemmAccumulator.Window }, out s);
-                Assert.True(SameMatrix(c, reference));
-                // Only rows at the top and bottom edge (clipped band) span fewer than 64 columns.
-                int narrow = 0;
-                for (int i = 0; i < reference.Rows; i++)
+                foreach (bool detect in new[] { false, true })
                 {
-                    var cols = reference.RowIndices(i);
-                    if (cols.Length > 0 && cols[^1] - cols[0] < 64) narrow++;
+                    SpGemmKernels.WindowDetect = detect;
+                    SpGemmKernels.WindowSize = 128;
+                    var c = SpGemm.Multiply(lap, lap, new SpGemmOptions { Threads = threads }, out var s);
+                    Assert.True(SameMatrix(c, reference));
+                    Assert.Equal(lap.Rows, s.WindowRows);
+                    Assert.Equal(SpGemm.CountMultiplies(lap, lap), s.Multiplies);
+                    int ring = detect ? 32 : 64;
+                    SpGemmKernels.WindowSize = ring;
+                    c = SpGemm.Multiply(lap, lap, new SpGemmOptions { Threads = threads, Accumulator = SpGemmAccumulator.Window }, out s);
+                    Assert.True(SameMatrix(c, reference));
+                    int expectWindow = detect ? lap.Rows - Colliding(ring) : Narrow(ring);
+                    Assert.InRange(expectWindow, 1, lap.Rows - 1);
+                    Assert.Equal(expectWindow, s.WindowRows);
+                    Assert.Equal(lap.Rows - expectWindow, s.HashRows);
                 }
-                Assert.InRange(narrow, 1, lap.Rows / 4);
-                Assert.Equal(narrow, s.WindowRows);
-                Assert.Equal(lap.Rows - narrow, s.HashRows);
-            }
         }
-        finally { SpGemmKernels.WindowSize = saved; }
+        finally
+        {
+            SpGemmKernels.WindowSize = saved;
+            SpGemmKernels.WindowDetect = savedDetect;
+        }
     }
 
     /// <summary>A's nonzeros above the threshold where multiplies are counted in parallel parts.</summary>
