@@ -90,10 +90,11 @@ public sealed record SpGemmStats
 /// The accumulator is chosen per row by its work (see <see cref="SpGemmKernels"/>): long rows use a
 /// dense value array plus a bitmap of touched columns (symbolic = OR + popcount; numeric emits the
 /// bitmap in column order, so those rows come out sorted for free); short rows use a branch-free
-/// marker array (an int per column of B holding the column's position in C) or, when B is wide, an
-/// L1-sized open-addressing hash table; rows of A with one entry are scaled copies of a row of B.
+/// marker array (an int per column of B holding the column's position in C), a ring marker indexed by
+/// column mod 2¹⁵ when the row's columns lie in a narrower window (stencils, banded matrices) or, when B
+/// is wide, an L1-sized open-addressing hash table; rows of A with one entry are scaled copies of a row of B.
 /// Workspaces are allocated once per thread, never per row, each array only if a row needs it:
-/// extra memory besides C is at most about 13 bytes per column of B per thread plus 32 KiB.
+/// extra memory besides C is at most about 13 bytes per column of B per thread plus 160 KiB.
 /// </para>
 /// </summary>
 public static partial class SpGemm

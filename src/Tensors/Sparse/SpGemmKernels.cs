@@ -9,7 +9,7 @@ namespace NativeFree.Tensors.Sparse;
 /// The hot loops of <see cref="SpGemm"/>. Bounds checks are removed with <see cref="Unsafe.Add{T}(ref T, int)"/>
 /// on array data references: every index used here was validated when the CSR matrices were built
 /// (columns &lt; n, row pointers monotone), and positions in C come from the exact symbolic row sizes.
-/// <para>Three row accumulators, chosen per row (<see cref="Choose"/>):</para>
+/// <para>Four row accumulators, chosen per row (<see cref="Choose{T}(SpGemm.Context{T}, SpGemm.Workspace{T}, int, int, int)"/>):</para>
 /// <list type="bullet">
 /// <item><b>Bitmap</b> (long rows): values in a dense array plus a bitmap of touched columns. Symbolic is
 /// one OR per multiply and a popcount; numeric emits the set bits between the row's smallest and
@@ -18,6 +18,8 @@ namespace NativeFree.Tensors.Sparse;
 /// numeric stores there the position in C where the column was first written in this row, and
 /// accumulates straight into C. Both loops are branch-free.</item>
 /// <item><b>Hash</b>: open addressing in an L1-sized power-of-two table, also writing straight into C.</item>
+/// <item><b>Window</b> (short rows whose columns lie in a narrow window): a ring marker indexed by column
+/// mod the ring size, stamped with the row (symbolic) or holding positions in C (numeric); no clearing.</item>
 /// </list>
 /// </summary>
 internal static class SpGemmKernels
