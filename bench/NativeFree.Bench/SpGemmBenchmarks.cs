@@ -19,7 +19,7 @@ public class SpGemmBenchmarks
     [Params(1, 2)]
     public int Threads { get; set; }
 
-    [Params(SpGemmAccumulator.Auto, SpGemmAccumulator.Dense, SpGemmAccumulator.Marker, SpGemmAccumulator.Hash)]
+    [Params(SpGemmAccumulator.Auto, SpGemmAccumulator.Dense, SpGemmAccumulator.Marker, SpGemmAccumulator.Hash, SpGemmAccumulator.Window)]
     public SpGemmAccumulator Accumulator { get; set; }
 
     [GlobalSetup]

@@ -14,6 +14,12 @@ public enum SpGemmAccumulator
     Marker,
     /// <summary>Every row through an open-addressing hash table sized to a power of two above the row's work.</summary>
     Hash,
+    /// <summary>
+    /// Rows whose columns lie in a window narrower than the per-thread ring (2¹⁵ columns, e.g. banded and
+    /// stencil matrices) through a ring marker indexed by column mod the ring size; other rows through the
+    /// hash table (short) or the dense accumulator (long).
+    /// </summary>
+    Window,
 }
 
 /// <summary>Options for <see cref="SpGemm.Multiply{T}(CsrMatrix{T}, CsrMatrix{T}, SpGemmOptions)"/>.</summary>
@@ -52,6 +58,8 @@ public sealed record SpGemmStats
     public long HashRows { get; init; }
     /// <summary>Rows accumulated with the marker array (numeric phase).</summary>
     public long MarkerRows { get; init; }
+    /// <summary>Rows accumulated with the window (ring marker) accumulator (numeric phase).</summary>
+    public long WindowRows { get; init; }
     /// <summary>Rows accumulated with the dense value array and bitmap (numeric phase).</summary>
     public long DenseRows { get; init; }
     /// <summary>Rows copied directly (one stored entry in A's row).</summary>
@@ -82,10 +90,11 @@ public sealed record SpGemmStats
 /// The accumulator is chosen per row by its work (see <see cref="SpGemmKernels"/>): long rows use a
 /// dense value array plus a bitmap of touched columns (symbolic = OR + popcount; numeric emits the
 /// bitmap in column order, so those rows come out sorted for free); short rows use a branch-free
-/// marker array (an int per column of B holding the column's position in C) or, when B is wide, an
-/// L1-sized open-addressing hash table; rows of A with one entry are scaled copies of a row of B.
+/// marker array (an int per column of B holding the column's position in C), a ring marker indexed by
+/// column mod 2¹⁵ when the row's columns lie in a narrower window (stencils, banded matrices) or, when B
+/// is wide, an L1-sized open-addressing hash table; rows of A with one entry are scaled copies of a row of B.
 /// Workspaces are allocated once per thread, never per row, each array only if a row needs it:
-/// extra memory besides C is at most about 13 bytes per column of B per thread plus 32 KiB.
+/// extra memory besides C is at most about 13 bytes per column of B per thread plus 160 KiB.
 /// </para>
 /// </summary>
 public static partial class SpGemm
@@ -142,22 +151,28 @@ public static partial class SpGemm
         // (1) Multiplies per row, stored in C's row pointers (rp[i+1]) until the symbolic phase
         // replaces them by row sizes. Rows whose count overflows int are clamped: the count only
         // chooses the accumulator and balances the threads.
+        // On one thread (two-phase) there is nothing to balance: the symbolic phase counts each
+        // row's multiplies itself while the row's data is in cache, saving a pass over A.
         var rp = new int[m + 1];
-        long multiplies = CountRowFlops(a, b, rp);
+        bool fuseFlops = threads <= 1 && !options.OnePass;
+        long multiplies = fuseFlops ? 0 : CountRowFlops(a, b, rp, threads);
 
         // (2) Chunks of about equal work (multiplies + a little per row), taken dynamically.
-        int chunks = threads <= 1 ? 1 : (int)Math.Clamp(multiplies / 50_000, 1, 8L * threads);
+        // Many more chunks than threads (up to ChunksPerThread each) keep the tail short: the rows'
+        // costs are not exactly proportional to their multiplies (output writes, bitmap scans).
+        int chunks = threads <= 1 ? 1 : (int)Math.Clamp(multiplies / 50_000, 1, (long)ChunksPerThread * threads);
         int workers = Math.Min(threads, chunks);
         var bounds = SplitByFlops(rp, multiplies, chunks);
         long t1 = Stopwatch.GetTimestamp();
 
-        var ctx = new Context<T>(a, b, rp, options.Accumulator, options.Sorted);
+        var ctx = new Context<T>(a, b, rp, options.Accumulator, options.Sorted) { FlopsKnown = !fuseFlops, Workspaces = new Workspace<T>?[workers] };
         long t2, t3, segmentBytes = 0;
         if (!options.OnePass)
         {
             // (3) Symbolic phase: rp[i+1] = nnz of row i; then allocate C once (uninitialised:
             // every slot is written) and (4) fill it in the numeric phase.
             RunChunks(workers, chunks, bounds, n, ctx, Phase.Symbolic, null);
+            if (fuseFlops) multiplies = ctx.Multiplies;
             long total0 = PrefixSum(rp, a, b);
             t2 = Stopwatch.GetTimestamp();
             ctx.Cols = GC.AllocateUninitializedArray<int>((int)total0);
@@ -191,9 +206,9 @@ public static partial class SpGemm
 
         // Dense-accumulator rows come out sorted; copied rows are sorted when B's are.
         var rc = ctx.Counts;
-        bool sorted = options.Sorted || (rc.Hash == 0 && rc.Marker == 0 && (rc.Copied == 0 || b.HasSortedIndices));
+        bool sorted = options.Sorted || (rc.Hash == 0 && rc.Marker == 0 && rc.Window == 0 && (rc.Copied == 0 || b.HasSortedIndices));
         var c = new CsrMatrix<T>(m, n, rp, ctx.Cols, ctx.Vals, sorted);
-        long workspace = Math.Max(ctx.WorkspaceBytes, ctx.PeakWorkspaceBytes) + bounds.Length * sizeof(int) + segmentBytes;
+        long workspace = ctx.WorkspaceBytes + bounds.Length * sizeof(int) + segmentBytes;
         bool sym = !options.OnePass;
         stats = new SpGemmStats
         {
@@ -202,6 +217,7 @@ public static partial class SpGemm
             Threads = workers,
             HashRows = rc.Hash,
             MarkerRows = rc.Marker,
+            WindowRows = rc.Window,
             DenseRows = rc.Bitmap,
             CopiedRows = rc.Copied,
             WorkspaceBytes = workspace,
@@ -214,11 +230,40 @@ public static partial class SpGemm
         return c;
     }
 
-    private static long CountRowFlops<T>(CsrMatrix<T> a, CsrMatrix<T> b, int[] rp) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>Chunks per thread at most (dynamic scheduling from a shared counter).</summary>
+    internal static int ChunksPerThread = 32;
+
+    /// <summary>rp[i+1] = multiplies of row i (clamped to int); returns the total. Split over threads by A's nonzeros when large.</summary>
+    private static long CountRowFlops<T>(CsrMatrix<T> a, CsrMatrix<T> b, int[] rp, int threads) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int parts = SparseParallel.Parts(a.Nnz, threads, minWorkPerPart: 1 << 16);
+        if (parts <= 1) return CountRowFlops(a, b, rp, 0, a.Rows);
+        // Row boundaries at about equal nonzeros of A: binary search in its row pointers (no O(m) scratch).
+        var bounds = new int[parts + 1];
+        bounds[parts] = a.Rows;
+        for (int p = 1; p < parts; p++)
+        {
+            long target = (long)a.Nnz * p / parts;
+            int lo = bounds[p - 1], hi = a.Rows;
+            while (lo < hi)
+            {
+                int mid = (int)(((uint)lo + (uint)hi) >> 1);
+                if (a.RowPtr[mid] < target) lo = mid + 1; else hi = mid;
+            }
+            bounds[p] = lo;
+        }
+        var totals = new long[parts];
+        SparseParallel.For(parts, threads, p => totals[p] = CountRowFlops(a, b, rp, bounds[p], bounds[p + 1]));
+        long total = 0;
+        foreach (long t in totals) total += t;
+        return total;
+    }
+
+    private static long CountRowFlops<T>(CsrMatrix<T> a, CsrMatrix<T> b, int[] rp, int r0, int r1) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int[] arp = a.RowPtr, aci = a.ColIdx, brp = b.RowPtr;
         long total = 0;
-        for (int i = 0; i < a.Rows; i++)
+        for (int i = r0; i < r1; i++)
         {
             long f = 0;
             for (int p = arp[i]; p < arp[i + 1]; p++)
@@ -275,15 +320,20 @@ public static partial class SpGemm
         long segmentBytes = 0;
         void Worker(int w)
         {
-            var ws = new Workspace<T>(n);
+            // One workspace per worker for the whole product: the symbolic phase leaves the bitmap and
+            // hash table clear; the marker and ring hold row stamps, which the numeric phase would read
+            // as positions, so they are reset.
+            var ws = ctx.Workspaces[w] ??= new Workspace<T>(n);
+            if (phase != Phase.Symbolic && ws.HasMarks) ws.ResetMarks();
             var seg = phase == Phase.OnePass ? new SegmentWriter<T>() : null;
             var counts = new RowCounts();
+            long flops = 0;
             int c;
             while ((c = Interlocked.Increment(ref next)) < chunks)
             {
                 switch (phase)
                 {
-                    case Phase.Symbolic: SpGemmKernels.Symbolic(ctx, ws, bounds[c], bounds[c + 1]); break;
+                    case Phase.Symbolic: flops += SpGemmKernels.Symbolic(ctx, ws, bounds[c], bounds[c + 1]); break;
                     case Phase.Numeric: SpGemmKernels.Numeric(ctx, ws, bounds[c], bounds[c + 1], ref counts); break;
                     default: SpGemmKernels.NumericOnePass(ctx, ws, seg!, bounds[c], bounds[c + 1], pieces![c], ref counts); break;
                 }
@@ -291,9 +341,10 @@ public static partial class SpGemm
             lock (ctx)
             {
                 ctx.Counts.Add(counts);
+                ctx.Multiplies += flops;
                 if (seg is not null) segmentBytes += seg.AllocatedBytes;
-                if (phase != Phase.Symbolic) ctx.WorkspaceBytes += ws.Bytes; // numeric workspaces live together
-                ctx.PeakWorkspaceBytes = Math.Max(ctx.PeakWorkspaceBytes, ws.Bytes);
+                ctx.WorkspaceBytes = 0;
+                foreach (var x in ctx.Workspaces) ctx.WorkspaceBytes += x?.Bytes ?? 0;
             }
         }
         if (workers <= 1) Worker(0);
@@ -341,18 +392,24 @@ public static partial class SpGemm
         public readonly bool BSorted = b.HasSortedIndices;
         public readonly SpGemmAccumulator Policy = policy;
         public readonly bool Sorted = sorted;
+        /// <summary>Crp[i+1] holds row i's multiplies before the symbolic phase (false: the symbolic phase counts them).</summary>
+        public bool FlopsKnown = true;
+        /// <summary>Multiplies counted by the symbolic phase when <see cref="FlopsKnown"/> is false.</summary>
+        public long Multiplies;
         public int[] Cols = [];
         public T[] Vals = [];
         public RowCounts Counts;
-        public long WorkspaceBytes, PeakWorkspaceBytes;
+        public long WorkspaceBytes;
+        /// <summary>Per-worker scratch, kept from the symbolic to the numeric phase.</summary>
+        public Workspace<T>?[] Workspaces = [];
     }
 
     /// <summary>How many rows each accumulator handled (numeric phase).</summary>
     internal struct RowCounts
     {
-        public long Hash, Marker, Bitmap, Copied;
+        public long Hash, Marker, Bitmap, Copied, Window;
 
-        public void Add(RowCounts o) { Hash += o.Hash; Marker += o.Marker; Bitmap += o.Bitmap; Copied += o.Copied; }
+        public void Add(RowCounts o) { Hash += o.Hash; Marker += o.Marker; Bitmap += o.Bitmap; Copied += o.Copied; Window += o.Window; }
     }
 
     /// <summary>
@@ -370,19 +427,40 @@ public static partial class SpGemm
         private readonly int _n;
         private ulong[]? _bits;
         private T[]? _sums;
-        private int[]? _marks, _keys, _slots;
+        private int[]? _marks, _keys, _slots, _ring;
+        /// <summary>The marker or ring array holds positions in the current output array (one pass: reset them when it changes).</summary>
         public bool MarksDirty;
 
         /// <summary>Bytes allocated so far.</summary>
         public long Bytes { get; private set; }
 
-        public Workspace(int n) => _n = n;
+        public Workspace(int n)
+        {
+            _n = n;
+            RingSize = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Clamp(n, 1, Math.Max(1, SpGemmKernels.WindowSize)));
+        }
 
         public ulong[] Bits => _bits ??= Alloc(new ulong[(_n + 63) >> 6]);
         public T[] Sums => _sums ??= Alloc(new T[_n]);
         public int[] Marks => _marks ??= Filled(_n);
         public int[] Keys => _keys ??= Filled(HashCapacity);
         public int[] Slots => _slots ??= Alloc(new int[HashCapacity]);
+        /// <summary>Ring marker of the window accumulator: a power of two ≥ min(n, <see cref="SpGemmKernels.WindowSize"/>) ints.</summary>
+        public int[] Ring => _ring ??= Filled(RingSize);
+
+        /// <summary>Ring length, fixed when the workspace is made: a power of two ≥ min(n, <see cref="SpGemmKernels.WindowSize"/>).</summary>
+        public readonly int RingSize;
+
+        /// <summary>Whether the marker or ring array exists.</summary>
+        public bool HasMarks => _marks is not null || _ring is not null;
+
+        /// <summary>Forgets every position stored in the marker and ring arrays.</summary>
+        public void ResetMarks()
+        {
+            if (_marks is not null) Array.Fill(_marks, -1);
+            if (_ring is not null) Array.Fill(_ring, -1);
+            MarksDirty = false;
+        }
 
         private int[] Filled(int length)
         {

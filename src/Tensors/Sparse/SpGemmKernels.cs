@@ -9,7 +9,7 @@ namespace NativeFree.Tensors.Sparse;
 /// The hot loops of <see cref="SpGemm"/>. Bounds checks are removed with <see cref="Unsafe.Add{T}(ref T, int)"/>
 /// on array data references: every index used here was validated when the CSR matrices were built
 /// (columns &lt; n, row pointers monotone), and positions in C come from the exact symbolic row sizes.
-/// <para>Three row accumulators, chosen per row (<see cref="Choose"/>):</para>
+/// <para>Four row accumulators, chosen per row (<see cref="Choose{T}(SpGemm.Context{T}, SpGemm.Workspace{T}, int, int, int)"/>):</para>
 /// <list type="bullet">
 /// <item><b>Bitmap</b> (long rows): values in a dense array plus a bitmap of touched columns. Symbolic is
 /// one OR per multiply and a popcount; numeric emits the set bits between the row's smallest and
@@ -18,11 +18,20 @@ namespace NativeFree.Tensors.Sparse;
 /// numeric stores there the position in C where the column was first written in this row, and
 /// accumulates straight into C. Both loops are branch-free.</item>
 /// <item><b>Hash</b>: open addressing in an L1-sized power-of-two table, also writing straight into C.</item>
+/// <item><b>Window</b> (short rows whose columns lie in a narrow window): a ring marker indexed by column
+/// mod the ring size, stamped with the row (symbolic) or holding positions in C (numeric); no clearing.</item>
 /// </list>
 /// </summary>
 internal static class SpGemmKernels
 {
-    internal enum RowKind { Hash, Marker, Bitmap }
+    internal enum RowKind { Hash, Marker, Bitmap, Window }
+
+    /// <summary>
+    /// Ring size of the window accumulator (a power of two): rows whose columns span fewer columns use
+    /// it. 2¹⁵ ints (128 KiB per thread) covers the 3-D 7-point Laplacian 64³ (window 2·64²·2+1) and stays in L2.
+    /// Tests lower it so that the ring wraps and wide rows fall back.
+    /// </summary>
+    internal static int WindowSize = 1 << 15;
 
     /// <summary>Auto policy: rows with at least this much work (multiplies or nnz) per bitmap word in range use the bitmap.</summary>
     internal static int AutoBitmapMinWork = ReadTuning("NATIVEFREE_SPGEMM_BITMAPMIN", 256);
@@ -33,16 +42,104 @@ internal static class SpGemmKernels
     /// <summary>Auto policy: from this many columns of B on, the marker array (4 bytes per column) outgrows L2 and short rows use the hash table (measured faster on both Laplacians).</summary>
     internal static int AutoHashMinColumns = ReadTuning("NATIVEFREE_SPGEMM_HASHMINCOLS", 1 << 17);
 
+    /// <summary>Auto policy: short rows use the window accumulator when their columns fit the ring (off: NATIVEFREE_SPGEMM_WINDOW=0, for comparison).</summary>
+    internal static bool AutoWindow = ReadTuning("NATIVEFREE_SPGEMM_WINDOW", 1) != 0;
+
+    /// <summary>Numeric phase: try the ring on short rows and detect collisions instead of checking the window first (NATIVEFREE_SPGEMM_WINDOWDETECT=0: check first).</summary>
+    internal static bool WindowDetect = ReadTuning("NATIVEFREE_SPGEMM_WINDOWDETECT", 1) != 0;
+
+    /// <summary>Whether the policy sends a row with this much work to the window accumulator when it fits.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static RowKind Choose(SpGemmAccumulator policy, int work, int n) => policy switch
+    private static bool WantsWindow<T>(SpGemm.Context<T> ctx, int work) where T : unmanaged, IFloatingPointIeee754<T>
+        => ctx.Policy == SpGemmAccumulator.Window || (ctx.Policy == SpGemmAccumulator.Auto && AutoWindow && work < AutoBitmapMinWork);
+
+    /// <summary>The accumulator for a row of A (entries [pa0, pa1)) with <paramref name="work"/> multiplies (symbolic) or entries (numeric).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static RowKind Choose<T>(SpGemm.Context<T> ctx, SpGemm.Workspace<T> ws, int work, int pa0, int pa1) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        SpGemmAccumulator.Hash => work <= SpGemm.Workspace<byte>.HashMaxWork ? RowKind.Hash : RowKind.Bitmap,
-        SpGemmAccumulator.Marker => RowKind.Marker,
-        SpGemmAccumulator.Dense => RowKind.Bitmap,
-        // Long rows amortise the bitmap scan; short ones are cheapest branch-free in the marker
-        // array while it stays in cache, and in an L1 hash table once it does not.
-        _ => work >= AutoBitmapMinWork ? RowKind.Bitmap : n >= AutoHashMinColumns ? RowKind.Hash : RowKind.Marker,
-    };
+        return ChooseKind(ctx, work, WantsWindow(ctx, work) && WindowFits(ctx, ws.RingSize, pa0, pa1));
+    }
+
+    /// <summary>The accumulator for a row, given whether its columns fit the ring (only read by the Window and Auto policies).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static RowKind ChooseKind<T>(SpGemm.Context<T> ctx, int work, bool fits) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        switch (ctx.Policy)
+        {
+            case SpGemmAccumulator.Hash: return work <= SpGemm.Workspace<byte>.HashMaxWork ? RowKind.Hash : RowKind.Bitmap;
+            case SpGemmAccumulator.Marker: return RowKind.Marker;
+            case SpGemmAccumulator.Dense: return RowKind.Bitmap;
+            case SpGemmAccumulator.Window:
+                return fits ? RowKind.Window : work <= SpGemm.Workspace<byte>.HashMaxWork ? RowKind.Hash : RowKind.Bitmap;
+            default:
+                // Long rows amortise the bitmap scan. Short ones: the ring marker when their columns lie
+                // in a narrow window (it stays in L2 and needs no hashing), else the marker array while
+                // it stays in cache, else an L1 hash table.
+                if (work >= AutoBitmapMinWork) return RowKind.Bitmap;
+                if (AutoWindow && fits) return RowKind.Window;
+                return ctx.N >= AutoHashMinColumns ? RowKind.Hash : RowKind.Marker;
+        }
+    }
+
+    /// <summary>
+    /// Whether all columns the row can touch lie in a window of fewer than <paramref name="ringSize"/>
+    /// columns (the workspace's ring): always when B is that narrow; otherwise read from the first and last column of each
+    /// B row involved, which needs sorted B rows (unsorted B: no).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool WindowFits<T>(SpGemm.Context<T> ctx, int ringSize, int pa0, int pa1) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (ctx.N <= ringSize) return true;
+        if (!ctx.BSorted) return false;
+        ref int aci = ref MemoryMarshal.GetArrayDataReference(ctx.Aci);
+        ref int brp = ref MemoryMarshal.GetArrayDataReference(ctx.Brp);
+        ref int bci = ref MemoryMarshal.GetArrayDataReference(ctx.Bci);
+        int lo = int.MaxValue, hi = -1;
+        for (int pa = pa0; pa < pa1; pa++)
+        {
+            int k = Unsafe.Add(ref aci, pa);
+            int pb0 = Unsafe.Add(ref brp, k), pb1 = Unsafe.Add(ref brp, k + 1);
+            if (pb0 == pb1) continue;
+            lo = Math.Min(lo, Unsafe.Add(ref bci, pb0));
+            hi = Math.Max(hi, Unsafe.Add(ref bci, pb1 - 1));
+        }
+        return hi - lo < ringSize;
+    }
+
+    /// <summary>
+    /// One pass over the row of A with entries [pa0, pa1): its multiplies, and whether its columns fit a
+    /// ring of <paramref name="ringSize"/> (as <see cref="WindowFits"/>), read from the same B row pointers.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static long RowFlops<T>(SpGemm.Context<T> ctx, int ringSize, int pa0, int pa1, out bool fits) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ref int aci = ref MemoryMarshal.GetArrayDataReference(ctx.Aci);
+        ref int brp = ref MemoryMarshal.GetArrayDataReference(ctx.Brp);
+        ref int bci = ref MemoryMarshal.GetArrayDataReference(ctx.Bci);
+        long f = 0;
+        if (ctx.N <= ringSize || !ctx.BSorted)
+        {
+            for (int pa = pa0; pa < pa1; pa++)
+            {
+                int k = Unsafe.Add(ref aci, pa);
+                f += Unsafe.Add(ref brp, k + 1) - Unsafe.Add(ref brp, k);
+            }
+            fits = ctx.N <= ringSize;
+            return f;
+        }
+        int lo = int.MaxValue, hi = -1;
+        for (int pa = pa0; pa < pa1; pa++)
+        {
+            int k = Unsafe.Add(ref aci, pa);
+            int pb0 = Unsafe.Add(ref brp, k), pb1 = Unsafe.Add(ref brp, k + 1);
+            if (pb0 == pb1) continue;
+            f += pb1 - pb0;
+            lo = Math.Min(lo, Unsafe.Add(ref bci, pb0));
+            hi = Math.Max(hi, Unsafe.Add(ref bci, pb1 - 1));
+        }
+        fits = hi - lo < ringSize;
+        return f;
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int Capacity(int work) => (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(16, 2 * work));
@@ -52,24 +149,80 @@ internal static class SpGemmKernels
 
     // ------------------------------------------------------------------ symbolic
 
-    /// <summary>Rows [r0, r1): replaces Crp[i+1] (the row's multiplies) by the row's exact nnz.</summary>
-    public static void Symbolic<T>(SpGemm.Context<T> ctx, SpGemm.Workspace<T> ws, int r0, int r1)
+    /// <summary>
+    /// Rows [r0, r1): replaces Crp[i+1] (the row's multiplies) by the row's exact nnz. When the
+    /// multiplies were not counted beforehand (<see cref="SpGemm.Context{T}.FlopsKnown"/> false) they
+    /// are counted here, row by row; returns the chunk's multiplies in that case (else 0).
+    /// </summary>
+    public static long Symbolic<T>(SpGemm.Context<T> ctx, SpGemm.Workspace<T> ws, int r0, int r1)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int[] crp = ctx.Crp, arp = ctx.Arp;
+        bool known = ctx.FlopsKnown;
+        long total = 0;
         for (int i = r0; i < r1; i++)
         {
-            int flops = crp[i + 1];
             int pa0 = arp[i], pa1 = arp[i + 1];
-            // Zero or one stored entry in A's row: the row of C is (a multiple of) one row of B.
-            if (pa1 - pa0 <= 1 || flops <= 1) continue; // nnz = flops already
-            crp[i + 1] = Choose(ctx.Policy, flops, ctx.N) switch
+            int flops;
+            RowKind kind;
+            if (known)
+            {
+                flops = crp[i + 1];
+                if (pa1 - pa0 <= 1 || flops <= 1) continue;
+                kind = Choose(ctx, ws, flops, pa0, pa1);
+            }
+            else
+            {
+                long f = RowFlops(ctx, ws.RingSize, pa0, pa1, out bool fits);
+                total += f;
+                flops = crp[i + 1] = (int)Math.Min(f, int.MaxValue);
+                if (pa1 - pa0 <= 1 || flops <= 1) continue;
+                kind = ChooseKind(ctx, flops, fits);
+            }
+            // (Zero or one stored entry in A's row: the row of C is (a multiple of) one row of B, nnz = flops.)
+            crp[i + 1] = kind switch
             {
                 RowKind.Hash => SymbolicHash(ctx, ws, pa0, pa1, flops),
                 RowKind.Marker => SymbolicMarker(ctx, ws, pa0, pa1, i),
+                RowKind.Window => SymbolicWindow(ctx, ws, pa0, pa1, i),
                 _ => SymbolicBitmap(ctx, ws, pa0, pa1),
             };
         }
+        return total;
+    }
+
+    /// <summary>
+    /// Distinct columns through the ring marker: slot j mod size holds the last row that touched a column
+    /// there; the row's columns lie in a window narrower than the ring, so within the row slots are
+    /// distinct columns, and stamps of earlier rows never equal <paramref name="row"/> (no clearing).
+    /// The branch is taken as often as there are repeated columns; on stencil-like matrices every row has
+    /// the same pattern and it predicts well (measured faster than the branch-free form there).
+    /// </summary>
+    private static int SymbolicWindow<T>(SpGemm.Context<T> ctx, SpGemm.Workspace<T> ws, int pa0, int pa1, int row)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ref int aci = ref MemoryMarshal.GetArrayDataReference(ctx.Aci);
+        ref int brp = ref MemoryMarshal.GetArrayDataReference(ctx.Brp);
+        ref int bci = ref MemoryMarshal.GetArrayDataReference(ctx.Bci);
+        int[] ringArray = ws.Ring;
+        ref int ring = ref MemoryMarshal.GetArrayDataReference(ringArray);
+        int mask = ringArray.Length - 1;
+        // The first B row's columns are distinct and new to this row: stamp them without a test.
+        int k0 = Unsafe.Add(ref aci, pa0);
+        int pb0 = Unsafe.Add(ref brp, k0), pbEnd = Unsafe.Add(ref brp, k0 + 1);
+        int count = pbEnd - pb0;
+        for (int pb = pb0; pb < pbEnd; pb++) Unsafe.Add(ref ring, Unsafe.Add(ref bci, pb) & mask) = row;
+        for (int pa = pa0 + 1; pa < pa1; pa++)
+        {
+            int k = Unsafe.Add(ref aci, pa);
+            int pb1 = Unsafe.Add(ref brp, k + 1);
+            for (int pb = Unsafe.Add(ref brp, k); pb < pb1; pb++)
+            {
+                ref int stamp = ref Unsafe.Add(ref ring, Unsafe.Add(ref bci, pb) & mask);
+                if (stamp != row) { stamp = row; count++; }
+            }
+        }
+        return count;
     }
 
     private static int SymbolicHash<T>(SpGemm.Context<T> ctx, SpGemm.Workspace<T> ws, int pa0, int pa1, int flops)
@@ -211,7 +364,7 @@ internal static class SpGemmKernels
             // Room for the row: its multiplies bound its nnz for short rows; long rows (dense
             // accumulator) are counted exactly before they are written.
             int reserve;
-            var kind = pa1 - pa0 == 1 ? RowKind.Hash : Choose(ctx.Policy, flops, ctx.N);
+            var kind = pa1 - pa0 == 1 ? RowKind.Hash : Choose(ctx, ws, flops, pa0, pa1);
             (int Lo, int Hi) range = default;
             if (pa1 - pa0 == 1) reserve = flops;
             else if (kind == RowKind.Bitmap)
@@ -224,7 +377,7 @@ internal static class SpGemmKernels
             {
                 if (i > pieceRow) pieces.Add(new SpGemm.Piece<T>(seg.Cols, seg.Vals, pieceStart, pieceRow, i));
                 seg.Next(reserve, workLeft);
-                if (ws.MarksDirty) { Array.Fill(ws.Marks, -1); ws.MarksDirty = false; } // positions of the previous segment
+                if (ws.MarksDirty) ws.ResetMarks(); // positions of the previous segment
                 pieceRow = i;
                 pieceStart = 0;
             }
@@ -263,7 +416,22 @@ internal static class SpGemmKernels
             counts.Copied++;
             return nnz;
         }
-        switch (Choose(ctx.Policy, work, ctx.N))
+        // Short rows try the ring without scanning their window first: a collision (two columns of the
+        // row in one slot) is detected on the spot and the row is redone with the fallback accumulator.
+        var kind = WindowDetect && WantsWindow(ctx, work) ? RowKind.Window : Choose(ctx, ws, work, pa0, pa1);
+        if (kind == RowKind.Window)
+        {
+            nnz = NumericWindow(ctx, ws, pa0, pa1, cols, vals, start);
+            ws.MarksDirty = true;
+            if (nnz >= 0)
+            {
+                counts.Window++;
+                if (sorted) SparseSort.SortRow(cols.AsSpan(start, nnz), vals.AsSpan(start, nnz));
+                return nnz;
+            }
+            kind = ChooseKind(ctx, work, fits: false);
+        }
+        switch (kind)
         {
             case RowKind.Hash:
                 nnz = NumericHash(ctx, ws, pa0, pa1, cols, vals, start, work);
@@ -326,6 +494,71 @@ internal static class SpGemmKernels
             }
         }
         ws.Keys.AsSpan(0, cap).Fill(-1);
+        return next - start;
+    }
+
+    /// <summary>
+    /// Accumulates a row through the ring marker into cols/vals from <paramref name="start"/>; returns its nnz.
+    /// Slot j mod size holds the position in C where column j was first written; positions of earlier
+    /// rows are below <paramref name="start"/> (a thread fills each output array in increasing order, and
+    /// the ring is reset whenever it switches arrays), so "≥ start" means "seen in this row" — unless two
+    /// of the row's columns share a slot (window not checked first), which shows as a different column at
+    /// that position: returns −1 then, having written only distinct columns within the row's slice.
+    /// </summary>
+    private static int NumericWindow<T>(SpGemm.Context<T> ctx, SpGemm.Workspace<T> ws, int pa0, int pa1, int[] cols, T[] vals, int start)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ref int aci = ref MemoryMarshal.GetArrayDataReference(ctx.Aci);
+        ref T av = ref MemoryMarshal.GetArrayDataReference(ctx.Av);
+        ref int brp = ref MemoryMarshal.GetArrayDataReference(ctx.Brp);
+        ref int bci = ref MemoryMarshal.GetArrayDataReference(ctx.Bci);
+        ref T bv = ref MemoryMarshal.GetArrayDataReference(ctx.Bv);
+        ref int cci = ref MemoryMarshal.GetArrayDataReference(cols);
+        ref T cv = ref MemoryMarshal.GetArrayDataReference(vals);
+        int[] ringArray = ws.Ring;
+        ref int ring = ref MemoryMarshal.GetArrayDataReference(ringArray);
+        int mask = ringArray.Length - 1;
+        int next = start;
+        // The first B row's columns are distinct and new to this row: a scaled copy that records positions.
+        {
+            int k = Unsafe.Add(ref aci, pa0);
+            T a = Unsafe.Add(ref av, pa0);
+            int pb1 = Unsafe.Add(ref brp, k + 1);
+            for (int pb = Unsafe.Add(ref brp, k); pb < pb1; pb++)
+            {
+                int j = Unsafe.Add(ref bci, pb);
+                Unsafe.Add(ref ring, j & mask) = next;
+                Unsafe.Add(ref cci, next) = j;
+                Unsafe.Add(ref cv, next) = a * Unsafe.Add(ref bv, pb);
+                next++;
+            }
+        }
+        for (int pa = pa0 + 1; pa < pa1; pa++)
+        {
+            int k = Unsafe.Add(ref aci, pa);
+            T a = Unsafe.Add(ref av, pa);
+            int pb1 = Unsafe.Add(ref brp, k + 1);
+            for (int pb = Unsafe.Add(ref brp, k); pb < pb1; pb++)
+            {
+                int j = Unsafe.Add(ref bci, pb);
+                T prod = a * Unsafe.Add(ref bv, pb);
+                ref int slot = ref Unsafe.Add(ref ring, j & mask);
+                int q = slot;
+                if (q >= start)
+                {
+                    // Seen in this row — or, if the window was not checked, another column in the same slot.
+                    if (Unsafe.Add(ref cci, q) != j) return -1;
+                    Unsafe.Add(ref cv, q) += prod;
+                }
+                else
+                {
+                    slot = next;
+                    Unsafe.Add(ref cci, next) = j;
+                    Unsafe.Add(ref cv, next) = prod;
+                    next++;
+                }
+            }
+        }
         return next - start;
     }
 

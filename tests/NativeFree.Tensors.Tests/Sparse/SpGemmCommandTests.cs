@@ -50,6 +50,32 @@ public class SpGemmCommandTests
     }
 
     [Fact]
+    public void ServeTimesOneProductPerRequestLine()
+    {
+        string dir = Path.Combine(Path.GetTempPath(), "nf-spgemm-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        try
+        {
+            var a = SparseGenerators.Laplacian2D<double>(9, 6);
+            string pa = Path.Combine(dir, "a.mtx");
+            MatrixMarket.Write(pa, a);
+            var cli = new CliArgs([pa], new HashSet<string>());
+            var o = new StringWriter();
+            int code = SpGemmCommand.Serve<double>(cli, new SpGemmOptions(), new StringReader("1\n2 window\n\n1 hash\n"), o);
+            Assert.Equal(0, code);
+            var lines = o.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            Assert.Equal(4, lines.Length);
+            Assert.Equal("ready", lines[0].Trim());
+            long nnz = SpGemm.MultiplyReference(a, a).Nnz;
+            foreach (var line in lines[1..]) Assert.Contains($"\"nnzC\":{nnz},", line);
+            Assert.Contains("\"windowRows\":54", lines[2]);
+            Assert.Contains("\"hashRows\":54", lines[3]);
+            Assert.Throws<CliException>(() => SpGemmCommand.Serve<double>(cli, new SpGemmOptions(), new StringReader("x\n"), new StringWriter()));
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
     public void BadArgumentsAreUserErrors()
     {
         Assert.Equal(2, Run("spgemm").Code);

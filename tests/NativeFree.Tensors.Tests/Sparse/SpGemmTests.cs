@@ -8,7 +8,7 @@ namespace NativeFree.Tensors.Tests.Sparse;
 
 public class SpGemmTests
 {
-    private static readonly SpGemmAccumulator[] Accumulators = [SpGemmAccumulator.Auto, SpGemmAccumulator.Dense, SpGemmAccumulator.Marker, SpGemmAccumulator.Hash];
+    private static readonly SpGemmAccumulator[] Accumulators = [SpGemmAccumulator.Auto, SpGemmAccumulator.Dense, SpGemmAccumulator.Marker, SpGemmAccumulator.Hash, SpGemmAccumulator.Window];
 
     /// <summary>Exact structural equality: same row pointers and, row by row, the same (column, value) set.</summary>
     private static bool SameMatrix(CsrMatrix<double> x, CsrMatrix<double> y)
@@ -113,6 +113,144 @@ public class SpGemmTests
         var c = SpGemm.Multiply(a.Cast<float>(), b.Cast<float>(), sorted: true, threads: 2);
         var expect = DenseProduct(ToArray2(a), ToArray2(b));
         for (int i = 0; i < 60; i++) for (int j = 0; j < 40; j++) Assert.Equal(expect[i, j], c[i, j], 3);
+    }
+
+    /// <summary>
+    /// The window accumulator with a tiny ring: wide B (up to 60 columns) so the ring wraps (column j and
+    /// j + ring size share a slot) and rows wider than the ring fall back to hash/dense; sorted and
+    /// unsorted B, long and short rows (the short-row threshold lowered too), empty rows.
+    /// </summary>
+    [Property(MaxTest = 60)]
+    public bool WindowAccumulatorWithTinyRingMatchesDense(int seed)
+    {
+        var rng = new Random(seed);
+        int m = rng.Next(0, 9), k = rng.Next(1, 12), n = rng.Next(1, 61);
+        var a = rng.Next(3) == 0 ? RandomCsr(rng, m, k, out var da) : BandedCsr(rng, m, k, out da);
+        var b = rng.Next(3) == 0 ? RandomCsr(rng, k, n, out var db) : BandedCsr(rng, k, n, out db);
+        if (rng.Next(3) == 0) b = Shuffle(rng, b);
+        if (rng.Next(3) == 0) a = Shuffle(rng, a);
+        var expect = DenseProduct(da, db);
+        var reference = SpGemm.MultiplyReference(a, b);
+        int savedWindow = SpGemmKernels.WindowSize, savedMin = SpGemmKernels.AutoBitmapMinWork;
+        try
+        {
+            SpGemmKernels.WindowSize = 1 << rng.Next(0, 5);
+            SpGemmKernels.AutoBitmapMinWork = rng.Next(2) == 0 ? savedMin : rng.Next(2, 20);
+            foreach (var acc in new[] { SpGemmAccumulator.Window, SpGemmAccumulator.Auto })
+                foreach (int threads in new[] { 1, 2, 3 })
+                    foreach (bool sorted in new[] { false, true })
+                        foreach (bool onePass in new[] { false, true })
+                        {
+                            var c = SpGemm.Multiply(a, b, new SpGemmOptions { Accumulator = acc, Threads = threads, Sorted = sorted, OnePass = onePass });
+                            if (!Close(ToArray2(c), expect) || !SameMatrix(c, reference)) return false;
+                            if (sorted && !(c.HasSortedIndices && RowsSorted(c))) return false;
+                        }
+        }
+        finally
+        {
+            SpGemmKernels.WindowSize = savedWindow;
+            SpGemmKernels.AutoBitmapMinWork = savedMin;
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// Rows with a few entries in a narrow band (width 0–17) that moves along the diagonal like a banded
+    /// matrix's, so banded·banded rows span about a tiny ring's width (some exactly, some one more).
+    /// </summary>
+    private static CsrMatrix<double> BandedCsr(Random rng, int m, int n, out double[,] dense)
+    {
+        var coo = new CooBuilder<double>(m, n);
+        dense = new double[m, n];
+        for (int i = 0; i < m; i++)
+        {
+            if (rng.Next(5) == 0) continue;
+            int lo = Math.Clamp(i * n / m + rng.Next(-2, 3), 0, n - 1), width = rng.Next(0, 18);
+            for (int e = rng.Next(1, 5); e > 0; e--)
+            {
+                int j = Math.Min(n - 1, lo + rng.Next(width + 1));
+                double v = rng.Next(-4, 5) + 0.5;
+                coo.Add(i, j, v);
+                dense[i, j] += v;
+            }
+        }
+        return coo.ToCsr();
+    }
+
+    /// <summary>
+    /// Banded products take the window path when the band fits the ring; otherwise the symbolic phase
+    /// (and the numeric one when it checks first) fall back, and the numeric one, when it detects
+    /// collisions instead, redoes exactly the rows whose columns share a slot.
+    /// </summary>
+    [Fact]
+    public void WindowPathIsTakenForNarrowBandsOnly()
+    {
+        var lap = SparseGenerators.Laplacian2D<double>(30, 30); // A·A touches columns i−60 … i+60
+        var reference = SpGemm.MultiplyReference(lap, lap);
+        int saved = SpGemmKernels.WindowSize;
+        bool savedDetect = SpGemmKernels.WindowDetect;
+        // Rows whose columns span fewer than w columns, and rows with two columns equal mod w.
+        int Narrow(int w)
+        {
+            int count = 0;
+            for (int i = 0; i < reference.Rows; i++)
+            {
+                var cols = reference.RowIndices(i);
+                if (cols.Length > 0 && cols[^1] - cols[0] < w) count++;
+            }
+            return count;
+        }
+        int Colliding(int w)
+        {
+            int count = 0;
+            for (int i = 0; i < reference.Rows; i++)
+            {
+                var cols = reference.RowIndices(i).ToArray();
+                if (cols.Select(j => j % w).Distinct().Count() < cols.Length) count++;
+            }
+            return count;
+        }
+        try
+        {
+            foreach (int threads in new[] { 1, 2 })
+                foreach (bool detect in new[] { false, true })
+                {
+                    SpGemmKernels.WindowDetect = detect;
+                    SpGemmKernels.WindowSize = 128;
+                    var c = SpGemm.Multiply(lap, lap, new SpGemmOptions { Threads = threads }, out var s);
+                    Assert.True(SameMatrix(c, reference));
+                    Assert.Equal(lap.Rows, s.WindowRows);
+                    Assert.Equal(SpGemm.CountMultiplies(lap, lap), s.Multiplies);
+                    int ring = detect ? 32 : 64;
+                    SpGemmKernels.WindowSize = ring;
+                    c = SpGemm.Multiply(lap, lap, new SpGemmOptions { Threads = threads, Accumulator = SpGemmAccumulator.Window }, out s);
+                    Assert.True(SameMatrix(c, reference));
+                    int expectWindow = detect ? lap.Rows - Colliding(ring) : Narrow(ring);
+                    Assert.InRange(expectWindow, 1, lap.Rows - 1);
+                    Assert.Equal(expectWindow, s.WindowRows);
+                    Assert.Equal(lap.Rows - expectWindow, s.HashRows);
+                }
+        }
+        finally
+        {
+            SpGemmKernels.WindowSize = saved;
+            SpGemmKernels.WindowDetect = savedDetect;
+        }
+    }
+
+    /// <summary>A's nonzeros above the threshold where multiplies are counted in parallel parts.</summary>
+    [Fact]
+    public void LargeInputsCountMultipliesInParallelParts()
+    {
+        var lap = SparseGenerators.Laplacian2D<double>(200, 200); // 199,200 nonzeros → several parts
+        var reference = SpGemm.MultiplyReference(lap, lap);
+        foreach (int threads in new[] { 2, 3 })
+            foreach (bool onePass in new[] { false, true })
+            {
+                var c = SpGemm.Multiply(lap, lap, new SpGemmOptions { Threads = threads, OnePass = onePass }, out var s);
+                Assert.True(SameMatrix(c, reference));
+                Assert.Equal(SpGemm.CountMultiplies(lap, lap), s.Multiplies);
+            }
     }
 
     [Fact]
