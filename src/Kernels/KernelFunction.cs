@@ -202,7 +202,8 @@ public static class KernelFunction
         private static double[] ToDouble<T>(Tensor<T> x, string name) where T : unmanaged, IFloatingPointIeee754<T>
         {
             var src = x.ToArray();
-            var d = new double[src.Length];
+            // A double tensor's copy is already the plan's own array: check it in place (no second copy to page in).
+            var d = typeof(T) == typeof(double) ? (double[])(object)src : new double[src.Length];
             for (int i = 0; i < src.Length; i++)
             {
                 d[i] = double.CreateTruncating(src[i]);
@@ -301,6 +302,10 @@ public static class KernelFunction
                 sink(r0, c0, rows, cols, Options.Kinds.HasFlag(KernelKinds.Nngp) ? k.Nngp : null, hasNtk ? k.Ntk : null);
                 Options.Progress?.Report((double)(ti + 1) / tiles.Count);
             }
+            // The plan's trajectory tables go back for the next call: megabytes a fresh array would page-fault in again.
+            foreach (var table in new[] { _traj1, _traj2 })
+                if (table is not null) { Internal.TileBuffers.Return(table.Sq); Internal.TileBuffers.Return(table.Inv); }
+            _traj1 = _traj2 = null;
         }
 
         /// <summary>Self-covariance trajectories of rows [first, first + count) of x1 (or x2), cached for the whole plan when they fit.</summary>

@@ -136,7 +136,9 @@ internal sealed class ConvStack
     /// </summary>
     internal sealed class Trajectories
     {
-        public required double[] Sq, Inv;
+        public required double[] Sq;
+        /// <summary>Inverse square roots (full mode only; empty in diagonal mode, which divides per pair).</summary>
+        public required double[] Inv;
         public required int Stride;
         public required int First, Count;
         public double Top(int input) => Sq[(input - First) * Stride + Stride - 1];
@@ -148,13 +150,16 @@ internal sealed class ConvStack
     /// <summary>Trajectories of inputs [first, first + count) of <paramref name="x"/> ([n, P0·C0] row-major).</summary>
     public Trajectories SelfCovariances(double[] x, int first, int count, int threads)
     {
-        var sq = new double[(long)count * _trajStride <= int.MaxValue ? count * _trajStride : throw new ArgumentException("Too many inputs for one trajectory table.")];
-        var inv = new double[sq.Length];
+        int len = (long)count * _trajStride <= int.MaxValue ? count * _trajStride : throw new ArgumentException("Too many inputs for one trajectory table.");
+        var sq = TileBuffers.RentUncleared(len); // every element is written below
+        // Diagonal mode divides by √(k11·k22) per pair instead of reading stored inverses: the table is half the
+        // size (fewer first-touch page faults, a pair streams half the bytes) for one division per 8 positions.
+        var inv = Mode == SpatialMode.Diagonal ? [] : TileBuffers.RentUncleared(len);
         int row = _p0 * _c0;
         double invC = 1.0 / _c0;
         Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = threads }, () => new DiagonalBuffers(this, false), (n, _, s) =>
         {
-            SelfTrajectory(x.AsSpan((first + n) * row, row), sq.AsSpan(n * _trajStride, _trajStride), inv.AsSpan(n * _trajStride, _trajStride), s);
+            SelfTrajectory(x.AsSpan((first + n) * row, row), sq.AsSpan(n * _trajStride, _trajStride), inv.Length == 0 ? [] : inv.AsSpan(n * _trajStride, _trajStride), s);
             return s;
         }, _ => { });
         return new Trajectories { Sq = sq, Inv = inv, Stride = _trajStride, First = first, Count = count };
@@ -169,7 +174,7 @@ internal sealed class ConvStack
     {
         double invC = 1.0 / _c0;
         var u0 = _units[0];
-        var in0 = db.S[0];
+        var in0 = db.InputS(this, 0, 0);
         for (int iy = 0; iy < u0.H; iy++)
             for (int ix = 0; ix < u0.W; ix++)
             {
@@ -180,8 +185,9 @@ internal sealed class ConvStack
         {
             var u = _units[l];
             bool last = l == _units.Length - 1;
-            SelfUnit(u, db.S[l], last ? db.OutS : db.S[l + 1], last ? 0 : _units[l + 1].Origin, last ? u.Wo : _units[l + 1].Wp,
-                outSq.Slice(_offsets[l], u.Po), outInv.Slice(_offsets[l], u.Po));
+            int m = l & 1;
+            SelfUnit(u, db.S[m], last ? db.OutS : db.InputS(this, 1 - m, l + 1), last ? 0 : _units[l + 1].Origin, last ? u.Wo : _units[l + 1].Wp,
+                outSq.Slice(_offsets[l], u.Po), outInv.IsEmpty ? [] : outInv.Slice(_offsets[l], u.Po));
         }
         // Flatten: the mean over positions of the diagonal; GlobalAvgPool leaves it stale (not tracked in full).
         var lastU = _units[^1];
@@ -196,7 +202,7 @@ internal sealed class ConvStack
     private static void SelfUnit(Unit u, double[] input, double[] output, int outOrigin, int outStride, Span<double> sq, Span<double> inv)
     {
         int ho = u.Ho, wo = u.Wo, kh = u.Kh, kw = u.Kw, wp = u.Wp;
-        bool act = u.Act is not null;
+        bool act = u.Act is not null, hasInv = !inv.IsEmpty;
         double self = u.Vs * Math.PI; // norm·(Vs·(sin 0 + π·1) − Vm·0)
         if (Vector512.IsHardwareAccelerated && wo >= 8)
         {
@@ -218,7 +224,8 @@ internal sealed class ConvStack
                     var q = Vector512.Sqrt(Vector512.Max(S, zero));
                     var r = Vector512.ConditionalSelect(Vector512.GreaterThan(q, zero), one / q, zero);
                     int o = oy * wo + x0;
-                    q.CopyTo(sq.Slice(o, 8)); r.CopyTo(inv.Slice(o, 8));
+                    q.CopyTo(sq.Slice(o, 8));
+                    if (hasInv) r.CopyTo(inv.Slice(o, 8));
                     (act ? q * q * vSelf : S).CopyTo(output.AsSpan(outOrigin + oy * outStride + x0, 8));
                 }
             return;
@@ -232,7 +239,8 @@ internal sealed class ConvStack
                 double S = Math.FusedMultiplyAdd(u.Scale, acc, u.B2);
                 double q = Math.Sqrt(Math.Max(S, 0));
                 int o = oy * wo + ox;
-                sq[o] = q; inv[o] = q > 0 ? 1 / q : 0;
+                sq[o] = q;
+                if (hasInv) inv[o] = q > 0 ? 1 / q : 0;
                 output[outOrigin + oy * outStride + ox] = act ? q * q * self : S;
             }
     }
@@ -264,6 +272,14 @@ internal sealed class ConvStack
     private static Vector512<double> Correlation(Vector512<double> S, Vector512<double> rinv, bool self)
         => self ? Vector512<double>.One : Vector512.Min(Vector512.Max(S * rinv, -Vector512<double>.One), Vector512<double>.One);
 
+    /// <summary>The correlation S/norm, clamped; 0 where the norm is 0 (a zero input: its map is 0 there).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<double> CorrelationOver(Vector512<double> S, Vector512<double> norm)
+    {
+        var c = Vector512.Min(Vector512.Max(S / norm, -Vector512<double>.One), Vector512<double>.One);
+        return Vector512.ConditionalSelect(Vector512.GreaterThan(norm, Vector512<double>.Zero), c, Vector512<double>.Zero);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<double> NngpDual(Vector512<double> vs, Vector512<double> vm, Vector512<double> c, Vector512<double> th, Vector512<double> norm)
     {
@@ -286,19 +302,40 @@ internal sealed class ConvStack
     }
 
     /// <summary>
-    /// Per-thread buffers of the diagonal path: each unit's input map, zero-padded (the borders are zeroed once and never
-    /// written, so the conv needs neither bounds checks nor masks), for the NNGP and the NTK; and the last unit's output.
+    /// Per-thread buffers of the diagonal path: two ping-pong zero-padded maps for the NNGP and two for the NTK (unit l
+    /// reads map l mod 2 and writes the other), and the last unit's output. Each map remembers the padded layout it holds
+    /// and is cleared only when that layout changes (never for a stack of equal SAME convs): borders are zero and never
+    /// written, so the conv needs neither bounds checks nor masks. Four maps instead of one per unit keep a pair's working
+    /// set in L1/L2 (a 32×32 map is 9 KB; 21 units of per-layer maps were 388 KB next to the 688 KB of trajectories).
     /// </summary>
     private sealed class DiagonalBuffers
     {
         public readonly double[][] S, T;
         public readonly double[] OutS, OutT;
+        private readonly int[] _layoutS = [-1, -1], _layoutT = [-1, -1];
         public DiagonalBuffers(ConvStack st, bool hasNtk)
         {
             var us = st._units;
-            S = us.Select(u => new double[u.Hp * u.Wp]).ToArray();
-            T = hasNtk ? us.Select(u => new double[u.Hp * u.Wp]).ToArray() : [];
+            int len = us.Max(u => u.Hp * u.Wp);
+            S = [new double[len], new double[len]];
+            T = hasNtk ? [new double[len], new double[len]] : [];
             OutS = new double[us[^1].Po]; OutT = hasNtk ? new double[us[^1].Po] : [];
+        }
+
+        /// <summary>NNGP map <paramref name="m"/>, holding unit <paramref name="l"/>'s padded input layout with zero borders.</summary>
+        public double[] InputS(ConvStack st, int m, int l) => Prepare(st, S[m], _layoutS, m, l);
+
+        /// <summary>NTK map <paramref name="m"/>, holding unit <paramref name="l"/>'s padded input layout with zero borders.</summary>
+        public double[] InputT(ConvStack st, int m, int l) => Prepare(st, T[m], _layoutT, m, l);
+
+        private static double[] Prepare(ConvStack st, double[] map, int[] layout, int m, int l)
+        {
+            if (layout[m] != l)
+            {
+                if (layout[m] >= 0 && !st.SameLayout(layout[m], l)) Array.Clear(map);
+                layout[m] = l;
+            }
+            return map;
         }
     }
 
@@ -308,7 +345,7 @@ internal sealed class ConvStack
     {
         double invC = 1.0 / _c0;
         var u0 = _units[0];
-        var in0 = db.S[0];
+        var in0 = db.InputS(this, 0, 0);
         for (int iy = 0; iy < u0.H; iy++)
         {
             int d = u0.Origin + iy * u0.Wp, p0 = iy * u0.W;
@@ -318,18 +355,19 @@ internal sealed class ConvStack
                 in0[d + ix] = Dot(xa.Slice(p * _c0, _c0), xb.Slice(p * _c0, _c0)) * invC;
             }
         }
-        // db.T[0] stays zero: the NTK of the raw inputs is 0 and no unit writes into the first unit's input.
+        // The NTK of the raw inputs is 0: unit 0 reads no NTK map (ntkIn false).
         int b1 = (ia - t1.First) * t1.Stride, b2 = (ib - t2.First) * t2.Stride;
         for (int l = 0; l < _units.Length; l++)
         {
             var u = _units[l];
             bool last = l == _units.Length - 1;
-            var outS = last ? db.OutS : db.S[l + 1];
-            var outT = !hasNtk ? [] : last ? db.OutT : db.T[l + 1];
+            int m = l & 1;
+            var outS = last ? db.OutS : db.InputS(this, 1 - m, l + 1);
+            var outT = !hasNtk ? [] : last ? db.OutT : db.InputT(this, 1 - m, l + 1);
             int outOrigin = last ? 0 : _units[l + 1].Origin, outStride = last ? u.Wo : _units[l + 1].Wp;
             int off = _offsets[l];
-            DiagonalUnit(u, db.S[l], hasNtk ? db.T[l] : [], outS, outT, outOrigin, outStride,
-                t1.Sq.AsSpan(b1 + off, u.Po), t1.Inv.AsSpan(b1 + off, u.Po), t2.Sq.AsSpan(b2 + off, u.Po), t2.Inv.AsSpan(b2 + off, u.Po), hasNtk, self);
+            DiagonalUnit(u, db.S[m], hasNtk && l > 0 ? db.T[m] : [], outS, outT, outOrigin, outStride,
+                t1.Sq.AsSpan(b1 + off, u.Po), t2.Sq.AsSpan(b2 + off, u.Po), hasNtk, hasNtk && l > 0, self);
         }
         int pl = _units[^1].Po;
         return (Sum(db.OutS.AsSpan(0, pl)) / pl, hasNtk ? Sum(db.OutT.AsSpan(0, pl)) / pl : 0);
@@ -341,16 +379,15 @@ internal sealed class ConvStack
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void DiagonalUnit(Unit u, double[] inS, double[] inT, double[] outS, double[] outT, int outOrigin, int outStride,
-        ReadOnlySpan<double> sq1, ReadOnlySpan<double> inv1, ReadOnlySpan<double> sq2, ReadOnlySpan<double> inv2, bool hasNtk, bool self)
+        ReadOnlySpan<double> sq1, ReadOnlySpan<double> sq2, bool hasNtk, bool ntkIn, bool self)
     {
         int ho = u.Ho, wo = u.Wo, kh = u.Kh, kw = u.Kw, wp = u.Wp;
         bool act = u.Act is not null, three = kh == 3 && kw == 3;
         if (Vector512.IsHardwareAccelerated && wo >= 8)
         {
             ref double s0 = ref MemoryMarshal.GetArrayDataReference(inS);
-            ref double t0 = ref (hasNtk ? ref MemoryMarshal.GetArrayDataReference(inT) : ref s0);
-            ref double q1 = ref MemoryMarshal.GetReference(sq1); ref double r1 = ref MemoryMarshal.GetReference(inv1);
-            ref double q2 = ref MemoryMarshal.GetReference(sq2); ref double r2 = ref MemoryMarshal.GetReference(inv2);
+            ref double t0 = ref (ntkIn ? ref MemoryMarshal.GetArrayDataReference(inT) : ref s0);
+            ref double q1 = ref MemoryMarshal.GetReference(sq1); ref double q2 = ref MemoryMarshal.GetReference(sq2);
             var vScale = Vector512.Create(u.Scale); var vB2 = Vector512.Create(u.B2);
             var vRA = Vector512.Create(u.RA); var vRB = Vector512.Create(u.RB); var vRC = Vector512.Create(u.RC); var vVs = Vector512.Create(u.Vs); var vVm = Vector512.Create(u.Vm);
             var chunks = u.ChunkStarts;
@@ -366,12 +403,12 @@ internal sealed class ConvStack
                         accS = ((Vector512.LoadUnsafe(ref s0, y0) + Vector512.LoadUnsafe(ref s0, y0 + 1)) + (Vector512.LoadUnsafe(ref s0, y0 + 2) + Vector512.LoadUnsafe(ref s0, y1)))
                             + ((Vector512.LoadUnsafe(ref s0, y1 + 1) + Vector512.LoadUnsafe(ref s0, y1 + 2)) + (Vector512.LoadUnsafe(ref s0, y2) + Vector512.LoadUnsafe(ref s0, y2 + 1)))
                             + Vector512.LoadUnsafe(ref s0, y2 + 2);
-                        if (hasNtk)
+                        if (ntkIn)
                             accT = ((Vector512.LoadUnsafe(ref t0, y0) + Vector512.LoadUnsafe(ref t0, y0 + 1)) + (Vector512.LoadUnsafe(ref t0, y0 + 2) + Vector512.LoadUnsafe(ref t0, y1)))
                                 + ((Vector512.LoadUnsafe(ref t0, y1 + 1) + Vector512.LoadUnsafe(ref t0, y1 + 2)) + (Vector512.LoadUnsafe(ref t0, y2) + Vector512.LoadUnsafe(ref t0, y2 + 1)))
                                 + Vector512.LoadUnsafe(ref t0, y2 + 2);
                     }
-                    else if (hasNtk)
+                    else if (ntkIn)
                         for (int dy = 0; dy < kh; dy++)
                         {
                             nuint row = (nuint)((oy + dy) * wp + x0);
@@ -392,9 +429,10 @@ internal sealed class ConvStack
                     nuint o = (nuint)(oy * wo + x0);
                     if (act)
                     {
-                        var cc = Correlation(S, Vector512.LoadUnsafe(ref r1, o) * Vector512.LoadUnsafe(ref r2, o), self);
+                        var norm = Vector512.LoadUnsafe(ref q1, o) * Vector512.LoadUnsafe(ref q2, o);
+                        var cc = self ? Vector512<double>.One : CorrelationOver(S, norm);
                         var th = VectorMath.Acos(cc);
-                        S = NngpDual(vVs, vVm, cc, th, Vector512.LoadUnsafe(ref q1, o) * Vector512.LoadUnsafe(ref q2, o));
+                        S = NngpDual(vVs, vVm, cc, th, norm);
                         if (hasNtk) R *= NtkDual(vVs, vVm, th);
                     }
                     int d = outOrigin + oy * outStride + x0;
@@ -412,12 +450,16 @@ internal sealed class ConvStack
                     {
                         int idx = (oy + dy) * wp + ox + dx;
                         accS += inS[idx];
-                        if (hasNtk) accT += inT[idx];
+                        if (ntkIn) accT += inT[idx];
                     }
                 double S = Math.FusedMultiplyAdd(u.Scale, accS, u.B2);
                 double R = hasNtk ? u.RA * accT + (u.RB * accS + u.RC) : 0;
                 int o = oy * wo + ox;
-                if (act) (S, R) = Dual1(u, S, R, sq1[o] * sq2[o], inv1[o] * inv2[o], self);
+                if (act)
+                {
+                    double norm = sq1[o] * sq2[o];
+                    (S, R) = Dual1(u, S, R, norm, norm > 0 ? 1 / norm : 0, self);
+                }
                 int d = outOrigin + oy * outStride + ox;
                 outS[d] = S;
                 if (hasNtk) outT[d] = R;

@@ -23,6 +23,17 @@ internal static class TileBuffers
         return new double[length];
     }
 
+    /// <summary>
+    /// An array of exactly <paramref name="length"/> elements with unspecified contents, for callers that write every
+    /// element: a reused one when available (its pages are already mapped: a fresh multi-megabyte array costs a page
+    /// fault per 4 KB on first touch), else a new one the runtime need not zero.
+    /// </summary>
+    public static double[] RentUncleared(int length)
+    {
+        if (length >= 8192 && Free.TryGetValue(length, out var bag) && bag.TryTake(out var a)) return a;
+        return GC.AllocateUninitializedArray<double>(length);
+    }
+
     /// <summary>Gives an array back (ignored for small arrays or a full bin).</summary>
     public static void Return(double[]? a)
     {
