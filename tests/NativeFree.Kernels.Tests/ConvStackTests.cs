@@ -216,6 +216,28 @@ public class ConvStackTests
     }
 
     [Fact]
+    public void RepeatedCallsReusingPooledTablesMatchLayerByLayer()
+    {
+        // 16×16 inputs through 3 SAME units: 769 trajectory doubles per input, so 12 inputs make a table above
+        // TileBuffers' pooling threshold. Later calls of the same size get an earlier call's table back, uncleared,
+        // and the per-thread maps start from a stale ping-pong layout: every value must still be overwritten.
+        // The last call has an all-zero input: with no bias in the first conv its variance is 0 there (a zero norm: the
+        // diagonal path's correlation is 0, not NaN, and the NTK's arccos factor sees θ = π/2).
+        var net = Stax.Serial(Stax.Conv(8, 3, 3, wStd: 1.4, bStd: null), Stax.Relu(), Stax.Conv(8, 3, 3, wStd: 1.3, bStd: 0.2), Stax.ABRelu(-0.3, 1.2),
+            Stax.Conv(8, 3, 3, wStd: 1.2, bStd: 0.05), Stax.Relu(), Stax.Flatten(), Stax.Dense(1, 1.1, 0.1));
+        for (int call = 0; call < 3; call++)
+        {
+            var a = TestUtil.RandomInputs(20 + call, 12, 16, 16, 3).ToArray();
+            if (call == 2) Array.Clear(a, 0, 16 * 16 * 3);
+            var x = Tensor.FromArray(a, 12, 16, 16, 3);
+            var fused = KernelFunction.Compute(net, x);
+            var reference = KernelFunction.Compute(net, x, null, new KernelOptions { LayerByLayer = true });
+            AssertClose(reference.Ntk, fused.Ntk, $"call {call} NTK", true);
+            AssertClose(reference.Nngp, fused.Nngp, $"call {call} NNGP", true);
+        }
+    }
+
+    [Fact]
     public void ZeroInputsGiveNoNaN()
     {
         var (net, shape) = Make("gap2d");
