@@ -171,6 +171,7 @@ public static partial class SpGemm
         {
             // (3) Symbolic phase: rp[i+1] = nnz of row i; then allocate C once (uninitialised:
             // every slot is written) and (4) fill it in the numeric phase.
+            ctx.WindowAllFit = true;
             RunChunks(workers, chunks, bounds, n, ctx, Phase.Symbolic, null);
             if (fuseFlops) multiplies = ctx.Multiplies;
             long total0 = PrefixSum(rp, a, b);
@@ -394,6 +395,12 @@ public static partial class SpGemm
         public readonly bool Sorted = sorted;
         /// <summary>Crp[i+1] holds row i's multiplies before the symbolic phase (false: the symbolic phase counts them).</summary>
         public bool FlopsKnown = true;
+        /// <summary>
+        /// Set before the symbolic phase, cleared by it when any row with two or more multiplies (and two or
+        /// more entries of A) did not go to the window accumulator: while it stays set, every row the numeric
+        /// phase sends to the ring is known to fit it, and the collision check is skipped.
+        /// </summary>
+        public bool WindowAllFit;
         /// <summary>Multiplies counted by the symbolic phase when <see cref="FlopsKnown"/> is false.</summary>
         public long Multiplies;
         public int[] Cols = [];

@@ -180,6 +180,8 @@ internal static class SpGemmKernels
                 kind = ChooseKind(ctx, flops, fits);
             }
             // (Zero or one stored entry in A's row: the row of C is (a multiple of) one row of B, nnz = flops.)
+            // The numeric phase may skip its collision check only if every short row was proved to fit the ring here.
+            if (kind != RowKind.Window) ctx.WindowAllFit = false;
             crp[i + 1] = kind switch
             {
                 RowKind.Hash => SymbolicHash(ctx, ws, pa0, pa1, flops),
@@ -421,7 +423,7 @@ internal static class SpGemmKernels
         var kind = WindowDetect && WantsWindow(ctx, work) ? RowKind.Window : Choose(ctx, ws, work, pa0, pa1);
         if (kind == RowKind.Window)
         {
-            nnz = NumericWindow(ctx, ws, pa0, pa1, cols, vals, start);
+            nnz = exactNnz && ctx.WindowAllFit ? NumericWindowFits(ctx, ws, pa0, pa1, cols, vals, start) : NumericWindow(ctx, ws, pa0, pa1, cols, vals, start);
             ws.MarksDirty = true;
             if (nnz >= 0)
             {
@@ -550,6 +552,63 @@ internal static class SpGemmKernels
                     if (Unsafe.Add(ref cci, q) != j) return -1;
                     Unsafe.Add(ref cv, q) += prod;
                 }
+                else
+                {
+                    slot = next;
+                    Unsafe.Add(ref cci, next) = j;
+                    Unsafe.Add(ref cv, next) = prod;
+                    next++;
+                }
+            }
+        }
+        return next - start;
+    }
+
+    /// <summary>
+    /// <see cref="NumericWindow"/> for a row known to fit the ring (<see cref="SpGemm.Context{T}.WindowAllFit"/>:
+    /// the symbolic phase checked every short row), so no two of its columns share a slot: no collision
+    /// check, one load and compare per multiply fewer. Returns the row's nnz.
+    /// </summary>
+    private static int NumericWindowFits<T>(SpGemm.Context<T> ctx, SpGemm.Workspace<T> ws, int pa0, int pa1, int[] cols, T[] vals, int start)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ref int aci = ref MemoryMarshal.GetArrayDataReference(ctx.Aci);
+        ref T av = ref MemoryMarshal.GetArrayDataReference(ctx.Av);
+        ref int brp = ref MemoryMarshal.GetArrayDataReference(ctx.Brp);
+        ref int bci = ref MemoryMarshal.GetArrayDataReference(ctx.Bci);
+        ref T bv = ref MemoryMarshal.GetArrayDataReference(ctx.Bv);
+        ref int cci = ref MemoryMarshal.GetArrayDataReference(cols);
+        ref T cv = ref MemoryMarshal.GetArrayDataReference(vals);
+        int[] ringArray = ws.Ring;
+        ref int ring = ref MemoryMarshal.GetArrayDataReference(ringArray);
+        int mask = ringArray.Length - 1;
+        int next = start;
+        // The first B row's columns are distinct and new to this row: a scaled copy that records positions.
+        {
+            int k = Unsafe.Add(ref aci, pa0);
+            T a = Unsafe.Add(ref av, pa0);
+            int pb1 = Unsafe.Add(ref brp, k + 1);
+            for (int pb = Unsafe.Add(ref brp, k); pb < pb1; pb++)
+            {
+                int j = Unsafe.Add(ref bci, pb);
+                Unsafe.Add(ref ring, j & mask) = next;
+                Unsafe.Add(ref cci, next) = j;
+                Unsafe.Add(ref cv, next) = a * Unsafe.Add(ref bv, pb);
+                next++;
+            }
+        }
+        for (int pa = pa0 + 1; pa < pa1; pa++)
+        {
+            int k = Unsafe.Add(ref aci, pa);
+            T a = Unsafe.Add(ref av, pa);
+            int pb1 = Unsafe.Add(ref brp, k + 1);
+            for (int pb = Unsafe.Add(ref brp, k); pb < pb1; pb++)
+            {
+                int j = Unsafe.Add(ref bci, pb);
+                T prod = a * Unsafe.Add(ref bv, pb);
+                ref int slot = ref Unsafe.Add(ref ring, j & mask);
+                int q = slot;
+                if (q >= start) Unsafe.Add(ref cv, q) += prod; // seen in this row (earlier rows' positions are below start)
                 else
                 {
                     slot = next;
