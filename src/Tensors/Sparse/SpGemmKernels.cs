@@ -154,6 +154,10 @@ internal static class SpGemmKernels
     /// multiplies were not counted beforehand (<see cref="SpGemm.Context{T}.FlopsKnown"/> false) they
     /// are counted here, row by row; returns the chunk's multiplies in that case (else 0).
     /// </summary>
+    // The chunk loops and per-row kernels are compiled fully optimised at once (AggressiveOptimization):
+    // with many chunks per thread each call would otherwise start in tier-0 code, and a product of a few
+    // tens of ms ends before tiering promotes it (measured: 2-thread symbolic phase 2-4x slower than 1-thread).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static long Symbolic<T>(SpGemm.Context<T> ctx, SpGemm.Workspace<T> ws, int r0, int r1)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -200,6 +204,7 @@ internal static class SpGemmKernels
     /// The branch is taken as often as there are repeated columns; on stencil-like matrices every row has
     /// the same pattern and it predicts well (measured faster than the branch-free form there).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int SymbolicWindow<T>(SpGemm.Context<T> ctx, SpGemm.Workspace<T> ws, int pa0, int pa1, int row)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -227,6 +232,7 @@ internal static class SpGemmKernels
         return count;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int SymbolicHash<T>(SpGemm.Context<T> ctx, SpGemm.Workspace<T> ws, int pa0, int pa1, int flops)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -280,6 +286,7 @@ internal static class SpGemmKernels
         return count;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int SymbolicBitmap<T>(SpGemm.Context<T> ctx, SpGemm.Workspace<T> ws, int pa0, int pa1)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -331,6 +338,7 @@ internal static class SpGemmKernels
     // ------------------------------------------------------------------ numeric
 
     /// <summary>Two-phase numeric, rows [r0, r1): writes the column indices and values of C, whose row pointers are final.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Numeric<T>(SpGemm.Context<T> ctx, SpGemm.Workspace<T> ws, int r0, int r1, ref SpGemm.RowCounts counts)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -349,6 +357,7 @@ internal static class SpGemmKernels
     /// one when the row's reserve does not fit), Crp[i+1] becomes the row's nnz, and each run of
     /// rows stored contiguously in one segment is recorded as a piece for the final copy.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void NumericOnePass<T>(SpGemm.Context<T> ctx, SpGemm.Workspace<T> ws, SpGemm.SegmentWriter<T> seg, int r0, int r1, List<SpGemm.Piece<T>> pieces, ref SpGemm.RowCounts counts)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -454,6 +463,7 @@ internal static class SpGemmKernels
     }
 
     /// <summary>Accumulates a row through the hash table into cols/vals from <paramref name="start"/>; returns its nnz.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int NumericHash<T>(SpGemm.Context<T> ctx, SpGemm.Workspace<T> ws, int pa0, int pa1, int[] cols, T[] vals, int start, int work)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -507,6 +517,7 @@ internal static class SpGemmKernels
     /// of the row's columns share a slot (window not checked first), which shows as a different column at
     /// that position: returns −1 then, having written only distinct columns within the row's slice.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int NumericWindow<T>(SpGemm.Context<T> ctx, SpGemm.Workspace<T> ws, int pa0, int pa1, int[] cols, T[] vals, int start)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -569,6 +580,7 @@ internal static class SpGemmKernels
     /// the symbolic phase checked every short row), so no two of its columns share a slot: no collision
     /// check, one load and compare per multiply fewer. Returns the row's nnz.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int NumericWindowFits<T>(SpGemm.Context<T> ctx, SpGemm.Workspace<T> ws, int pa0, int pa1, int[] cols, T[] vals, int start)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -665,6 +677,7 @@ internal static class SpGemmKernels
     }
 
     /// <summary>Dense accumulation of a row into the workspace's sums and bitmap; returns the touched column range.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static (int Lo, int Hi) AccumulateBitmap<T>(SpGemm.Context<T> ctx, SpGemm.Workspace<T> ws, int pa0, int pa1)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -696,6 +709,7 @@ internal static class SpGemmKernels
     }
 
     /// <summary>Number of set bits in the words covering [lo, hi].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int CountBitmap<T>(SpGemm.Workspace<T> ws, int lo, int hi) where T : unmanaged
     {
         int count = 0;
@@ -704,6 +718,7 @@ internal static class SpGemmKernels
     }
 
     /// <summary>Writes the accumulated row in column order into cols/vals from <paramref name="start"/>, clearing the workspace; returns its nnz.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int EmitBitmap<T>(SpGemm.Workspace<T> ws, int lo, int hi, int[] cols, T[] vals, int start)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
