@@ -432,7 +432,7 @@ internal static class SpGemmKernels
         var kind = WindowDetect && WantsWindow(ctx, work) ? RowKind.Window : Choose(ctx, ws, work, pa0, pa1);
         if (kind == RowKind.Window)
         {
-            nnz = exactNnz && ctx.WindowAllFit ? NumericWindowFits(ctx, ws, pa0, pa1, cols, vals, start) : NumericWindow(ctx, ws, pa0, pa1, cols, vals, start);
+            nnz = exactNnz && ctx.WindowAllFit ? NumericWindow<T, KnownToFit>(ctx, ws, pa0, pa1, cols, vals, start) : NumericWindow<T, CheckCollisions>(ctx, ws, pa0, pa1, cols, vals, start);
             ws.MarksDirty = true;
             if (nnz >= 0)
             {
@@ -509,6 +509,13 @@ internal static class SpGemmKernels
         return next - start;
     }
 
+    /// <summary>A compile-time switch: struct type arguments make the JIT specialise the method and drop the dead branch.</summary>
+    internal interface IRingCheck { static abstract bool Enabled { get; } }
+    /// <summary>Check that a slot seen in this row holds the same column (the row's window was not proved to fit).</summary>
+    internal struct CheckCollisions : IRingCheck { public static bool Enabled => true; }
+    /// <summary>The row is known to fit the ring: no check.</summary>
+    internal struct KnownToFit : IRingCheck { public static bool Enabled => false; }
+
     /// <summary>
     /// Accumulates a row through the ring marker into cols/vals from <paramref name="start"/>; returns its nnz.
     /// Slot j mod size holds the position in C where column j was first written; positions of earlier
@@ -516,10 +523,14 @@ internal static class SpGemmKernels
     /// the ring is reset whenever it switches arrays), so "≥ start" means "seen in this row" — unless two
     /// of the row's columns share a slot (window not checked first), which shows as a different column at
     /// that position: returns −1 then, having written only distinct columns within the row's slice.
+    /// With <typeparamref name="TCheck"/> = <see cref="KnownToFit"/> (the symbolic phase proved every short row fits
+    /// the ring, <see cref="SpGemm.Context{T}.WindowAllFit"/>) that check is compiled out: one load and compare
+    /// per multiply fewer.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static int NumericWindow<T>(SpGemm.Context<T> ctx, SpGemm.Workspace<T> ws, int pa0, int pa1, int[] cols, T[] vals, int start)
+    private static int NumericWindow<T, TCheck>(SpGemm.Context<T> ctx, SpGemm.Workspace<T> ws, int pa0, int pa1, int[] cols, T[] vals, int start)
         where T : unmanaged, IFloatingPointIeee754<T>
+        where TCheck : struct, IRingCheck
     {
         ref int aci = ref MemoryMarshal.GetArrayDataReference(ctx.Aci);
         ref T av = ref MemoryMarshal.GetArrayDataReference(ctx.Av);
@@ -560,67 +571,9 @@ internal static class SpGemmKernels
                 if (q >= start)
                 {
                     // Seen in this row — or, if the window was not checked, another column in the same slot.
-                    if (Unsafe.Add(ref cci, q) != j) return -1;
+                    if (TCheck.Enabled && Unsafe.Add(ref cci, q) != j) return -1;
                     Unsafe.Add(ref cv, q) += prod;
                 }
-                else
-                {
-                    slot = next;
-                    Unsafe.Add(ref cci, next) = j;
-                    Unsafe.Add(ref cv, next) = prod;
-                    next++;
-                }
-            }
-        }
-        return next - start;
-    }
-
-    /// <summary>
-    /// <see cref="NumericWindow"/> for a row known to fit the ring (<see cref="SpGemm.Context{T}.WindowAllFit"/>:
-    /// the symbolic phase checked every short row), so no two of its columns share a slot: no collision
-    /// check, one load and compare per multiply fewer. Returns the row's nnz.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static int NumericWindowFits<T>(SpGemm.Context<T> ctx, SpGemm.Workspace<T> ws, int pa0, int pa1, int[] cols, T[] vals, int start)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        ref int aci = ref MemoryMarshal.GetArrayDataReference(ctx.Aci);
-        ref T av = ref MemoryMarshal.GetArrayDataReference(ctx.Av);
-        ref int brp = ref MemoryMarshal.GetArrayDataReference(ctx.Brp);
-        ref int bci = ref MemoryMarshal.GetArrayDataReference(ctx.Bci);
-        ref T bv = ref MemoryMarshal.GetArrayDataReference(ctx.Bv);
-        ref int cci = ref MemoryMarshal.GetArrayDataReference(cols);
-        ref T cv = ref MemoryMarshal.GetArrayDataReference(vals);
-        int[] ringArray = ws.Ring;
-        ref int ring = ref MemoryMarshal.GetArrayDataReference(ringArray);
-        int mask = ringArray.Length - 1;
-        int next = start;
-        // The first B row's columns are distinct and new to this row: a scaled copy that records positions.
-        {
-            int k = Unsafe.Add(ref aci, pa0);
-            T a = Unsafe.Add(ref av, pa0);
-            int pb1 = Unsafe.Add(ref brp, k + 1);
-            for (int pb = Unsafe.Add(ref brp, k); pb < pb1; pb++)
-            {
-                int j = Unsafe.Add(ref bci, pb);
-                Unsafe.Add(ref ring, j & mask) = next;
-                Unsafe.Add(ref cci, next) = j;
-                Unsafe.Add(ref cv, next) = a * Unsafe.Add(ref bv, pb);
-                next++;
-            }
-        }
-        for (int pa = pa0 + 1; pa < pa1; pa++)
-        {
-            int k = Unsafe.Add(ref aci, pa);
-            T a = Unsafe.Add(ref av, pa);
-            int pb1 = Unsafe.Add(ref brp, k + 1);
-            for (int pb = Unsafe.Add(ref brp, k); pb < pb1; pb++)
-            {
-                int j = Unsafe.Add(ref bci, pb);
-                T prod = a * Unsafe.Add(ref bv, pb);
-                ref int slot = ref Unsafe.Add(ref ring, j & mask);
-                int q = slot;
-                if (q >= start) Unsafe.Add(ref cv, q) += prod; // seen in this row (earlier rows' positions are below start)
                 else
                 {
                     slot = next;
