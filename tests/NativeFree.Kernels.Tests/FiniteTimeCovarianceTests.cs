@@ -77,31 +77,6 @@ public class FiniteTimeCovarianceTests : IDisposable
         return sum;
     }
 
-    /// <summary>Gauss–Jordan inverse with partial pivoting.</summary>
-    private static double[,] Inverse(double[,] a)
-    {
-        int n = a.GetLength(0);
-        var m = new double[n, 2 * n];
-        for (int i = 0; i < n; i++) { for (int j = 0; j < n; j++) m[i, j] = a[i, j]; m[i, n + i] = 1; }
-        for (int c = 0; c < n; c++)
-        {
-            int p = c;
-            for (int r = c + 1; r < n; r++) if (Math.Abs(m[r, c]) > Math.Abs(m[p, c])) p = r;
-            for (int j = 0; j < 2 * n; j++) (m[c, j], m[p, j]) = (m[p, j], m[c, j]);
-            double d = m[c, c];
-            for (int j = 0; j < 2 * n; j++) m[c, j] /= d;
-            for (int r = 0; r < n; r++)
-            {
-                if (r == c) continue;
-                double f = m[r, c];
-                for (int j = 0; j < 2 * n; j++) m[r, j] -= f * m[c, j];
-            }
-        }
-        var inv = new double[n, n];
-        for (int i = 0; i < n; i++) for (int j = 0; j < n; j++) inv[i, j] = m[i, n + j];
-        return inv;
-    }
-
     private static double[,] Regularized(double[,] k, double reg)
     {
         int n = k.GetLength(0);
@@ -118,7 +93,7 @@ public class FiniteTimeCovarianceTests : IDisposable
         var e = new double[n, n];
         double a = rate * t / n;
         for (int i = 0; i < n; i++) for (int j = 0; j < n; j++) e[i, j] = -a * theta[i, j];
-        var A = Mul(Inverse(theta), Add(Eye(n), Expm(e), -1));
+        var A = Mul(TestUtil.Inverse(theta), Add(Eye(n), Expm(e), -1));
         var p = Mul(thetaS, A);                      // Θ*·A
         var cross = Mul(p, Tr(kS));
         var cov = Add(Add(kSS, cross, -1), Tr(cross), -1);

@@ -22,31 +22,6 @@ public class PredictionTests
         return (tt.Nngp!, st.Nngp!, ss.Nngp!, tt.Ntk!, st.Ntk!, y);
     }
 
-    /// <summary>Gauss–Jordan inverse with partial pivoting: the naive oracle.</summary>
-    private static double[,] Inverse(Tensor<double> a)
-    {
-        int n = a.Dim(0);
-        var m = new double[n, 2 * n];
-        for (int i = 0; i < n; i++) { for (int j = 0; j < n; j++) m[i, j] = a[i, j]; m[i, n + i] = 1; }
-        for (int c = 0; c < n; c++)
-        {
-            int p = c;
-            for (int r = c + 1; r < n; r++) if (Math.Abs(m[r, c]) > Math.Abs(m[p, c])) p = r;
-            for (int j = 0; j < 2 * n; j++) (m[c, j], m[p, j]) = (m[p, j], m[c, j]);
-            double d = m[c, c];
-            for (int j = 0; j < 2 * n; j++) m[c, j] /= d;
-            for (int r = 0; r < n; r++)
-            {
-                if (r == c) continue;
-                double f = m[r, c];
-                for (int j = 0; j < 2 * n; j++) m[r, j] -= f * m[c, j];
-            }
-        }
-        var inv = new double[n, n];
-        for (int i = 0; i < n; i++) for (int j = 0; j < n; j++) inv[i, j] = m[i, n + j];
-        return inv;
-    }
-
     private static double[,] Mul(double[,] a, double[,] b)
     {
         int n = a.GetLength(0), k = a.GetLength(1), m = b.GetLength(1);
@@ -120,7 +95,7 @@ public class PredictionTests
         var (ktt, kst, kss, _, _, y) = Problem();
         var (mean, cov) = GpInference.Nngp(ktt, y, kst, kss, 1e-3, DiagonalRegularization.Absolute);
         var K = D(ktt); for (int i = 0; i < 12; i++) K[i, i] += 1e-3;
-        var inv = Inverse(Tensor.FromArray(K));
+        var inv = TestUtil.Inverse(Tensor.FromArray(K));
         var expectMean = Mul(Mul(D(kst), inv), D(y));
         var expectCov = Mul(Mul(D(kst), inv), T(D(kst)));
         for (int i = 0; i < 5; i++)
@@ -135,7 +110,7 @@ public class PredictionTests
     {
         var (ktt, kst, kss, ntt, nst, y) = Problem();
         var (mean, cov) = GpInference.Ntk(ktt, ntt, y, kst, nst, kss);
-        var thInv = Inverse(ntt);
+        var thInv = TestUtil.Inverse(ntt);
         var A = Mul(thInv, T(D(nst)));                          // Θ⁻¹Θ*ᵀ
         var expect = Mul(T(A), Mul(D(ktt), A));
         var cross = Mul(D(kst), A);
@@ -158,7 +133,7 @@ public class PredictionTests
         var st = StudentTProcess.Fit(ktt, y, kst, kss, alpha, beta);
         var (mean, cov) = GpInference.Nngp(ktt, y, kst, kss);
         Assert.Equal(mean.ToArray(), st.Mean.ToArray());
-        var inv = Inverse(ktt);
+        var inv = TestUtil.Inverse(ktt);
         double q = 0;
         var Y = D(y);
         var iy = Mul(inv, Y);
@@ -254,7 +229,7 @@ public class PredictionTests
         var (ktt, _, _, _, _, y) = Problem();
         var L = PredictUtil.Factor(ktt.ToArray(), 12, "train kernel");
         var x = PredictUtil.CholeskySolve(L, y.ToArray(), 2);
-        var expect = Mul(Inverse(ktt), D(y));
+        var expect = Mul(TestUtil.Inverse(ktt), D(y));
         for (int i = 0; i < 12; i++) for (int c = 0; c < 2; c++) Assert.Equal(expect[i, c], x[i * 2 + c], 1e-7);
     }
 }

@@ -11,6 +11,40 @@ internal static class TestUtil
         return s.Normal(1.0, shape);
     }
 
+    /// <summary>Gauss–Jordan inverse with partial pivoting: the naive oracle for solves and posteriors.</summary>
+    public static double[,] Inverse(double[,] a)
+    {
+        int n = a.GetLength(0);
+        var m = new double[n, 2 * n];
+        for (int i = 0; i < n; i++) { for (int j = 0; j < n; j++) m[i, j] = a[i, j]; m[i, n + i] = 1; }
+        for (int c = 0; c < n; c++)
+        {
+            int p = c;
+            for (int r = c + 1; r < n; r++) if (Math.Abs(m[r, c]) > Math.Abs(m[p, c])) p = r;
+            for (int j = 0; j < 2 * n; j++) (m[c, j], m[p, j]) = (m[p, j], m[c, j]);
+            double d = m[c, c];
+            for (int j = 0; j < 2 * n; j++) m[c, j] /= d;
+            for (int r = 0; r < n; r++)
+            {
+                if (r == c) continue;
+                double f = m[r, c];
+                for (int j = 0; j < 2 * n; j++) m[r, j] -= f * m[c, j];
+            }
+        }
+        var inv = new double[n, n];
+        for (int i = 0; i < n; i++) for (int j = 0; j < n; j++) inv[i, j] = m[i, n + j];
+        return inv;
+    }
+
+    /// <summary><see cref="Inverse(double[,])"/> of a square [n, n] tensor.</summary>
+    public static double[,] Inverse(Tensor<double> a)
+    {
+        int n = a.Dim(0);
+        var m = new double[n, n];
+        for (int i = 0; i < n; i++) for (int j = 0; j < n; j++) m[i, j] = a[i, j];
+        return Inverse(m);
+    }
+
     public static double RelFrobenius(double[] a, double[] b)
     {
         double num = 0, den = 0;
