@@ -148,21 +148,33 @@ public static partial class SpGemm
         int threads = Parallelism.Resolve(options.Threads);
         long t0 = Stopwatch.GetTimestamp();
 
-        // (1) Multiplies per row, stored in C's row pointers (rp[i+1]) until the symbolic phase
-        // replaces them by row sizes. Rows whose count overflows int are clamped: the count only
-        // chooses the accumulator and balances the threads.
-        // On one thread (two-phase) there is nothing to balance: the symbolic phase counts each
-        // row's multiplies itself while the row's data is in cache, saving a pass over A.
+        // (1) Multiplies per row. Two-phase products count them inside the symbolic phase, row by row
+        // while the row's data is in cache, instead of in a pass of their own over A (on the 2-D
+        // Laplacian that pass plus the serial split cost 5 ms of a 48 ms two-thread product).
+        // One pass needs them first (they size each row's room): they go into C's row pointers
+        // (rp[i+1]), clamped to int — the count only chooses the accumulator and balances the threads.
         var rp = new int[m + 1];
-        bool fuseFlops = threads <= 1 && !options.OnePass;
+        bool fuseFlops = !options.OnePass && (threads <= 1 || FuseFlopCount);
         long multiplies = fuseFlops ? 0 : CountRowFlops(a, b, rp, threads);
 
-        // (2) Chunks of about equal work (multiplies + a little per row), taken dynamically.
-        // Many more chunks than threads (up to ChunksPerThread each) keep the tail short: the rows'
-        // costs are not exactly proportional to their multiplies (output writes, bitmap scans).
-        int chunks = threads <= 1 ? 1 : (int)Math.Clamp(multiplies / 50_000, 1, (long)ChunksPerThread * threads);
+        // (2) Contiguous chunks of rows, taken dynamically from a shared counter. Many more chunks than
+        // threads keep the tail short: the rows' costs are not proportional to any cheap count (output
+        // writes, bitmap scans). Without flop counts the chunks hold about equal nonzeros of A and are
+        // smaller (up to FusedChunksPerThread each), so that rows of skewed cost still spread evenly.
+        int chunks;
+        int[] bounds;
+        if (threads <= 1) (chunks, bounds) = (1, [0, m]);
+        else if (fuseFlops)
+        {
+            chunks = (int)Math.Clamp(a.Nnz / FusedChunkNnz, 1, (long)FusedChunksPerThread * threads);
+            bounds = SparseParallel.SplitByNnz(a.RowPtr, chunks, perRow: 4);
+        }
+        else
+        {
+            chunks = (int)Math.Clamp(multiplies / 50_000, 1, (long)ChunksPerThread * threads);
+            bounds = SplitByFlops(rp, multiplies, chunks);
+        }
         int workers = Math.Min(threads, chunks);
-        var bounds = SplitByFlops(rp, multiplies, chunks);
         long t1 = Stopwatch.GetTimestamp();
 
         var ctx = new Context<T>(a, b, rp, options.Accumulator, options.Sorted) { FlopsKnown = !fuseFlops, Workspaces = new Workspace<T>?[workers] };
@@ -231,28 +243,24 @@ public static partial class SpGemm
         return c;
     }
 
-    /// <summary>Chunks per thread at most (dynamic scheduling from a shared counter).</summary>
+    /// <summary>Chunks per thread at most when the chunks are cut by flop counts (one pass, or <see cref="FuseFlopCount"/> off).</summary>
     internal static int ChunksPerThread = 32;
+
+    /// <summary>Chunks per thread at most when they are cut by A's nonzeros (flops counted in the symbolic phase).</summary>
+    internal static int FusedChunksPerThread = 128;
+
+    /// <summary>Nonzeros of A per chunk at least when the chunks are cut by A's nonzeros.</summary>
+    internal static long FusedChunkNnz = 2048;
+
+    /// <summary>Count flops inside the symbolic phase on every thread count (tests and measurements turn it off).</summary>
+    internal static bool FuseFlopCount = true;
 
     /// <summary>rp[i+1] = multiplies of row i (clamped to int); returns the total. Split over threads by A's nonzeros when large.</summary>
     private static long CountRowFlops<T>(CsrMatrix<T> a, CsrMatrix<T> b, int[] rp, int threads) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int parts = SparseParallel.Parts(a.Nnz, threads, minWorkPerPart: 1 << 16);
         if (parts <= 1) return CountRowFlops(a, b, rp, 0, a.Rows);
-        // Row boundaries at about equal nonzeros of A: binary search in its row pointers (no O(m) scratch).
-        var bounds = new int[parts + 1];
-        bounds[parts] = a.Rows;
-        for (int p = 1; p < parts; p++)
-        {
-            long target = (long)a.Nnz * p / parts;
-            int lo = bounds[p - 1], hi = a.Rows;
-            while (lo < hi)
-            {
-                int mid = (int)(((uint)lo + (uint)hi) >> 1);
-                if (a.RowPtr[mid] < target) lo = mid + 1; else hi = mid;
-            }
-            bounds[p] = lo;
-        }
+        var bounds = SparseParallel.SplitByNnz(a.RowPtr, parts, perRow: 0);
         var totals = new long[parts];
         SparseParallel.For(parts, threads, p => totals[p] = CountRowFlops(a, b, rp, bounds[p], bounds[p + 1]));
         long total = 0;

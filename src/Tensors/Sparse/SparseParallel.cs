@@ -4,32 +4,29 @@ namespace NativeFree.Tensors.Sparse;
 internal static class SparseParallel
 {
     /// <summary>
-    /// Splits rows into <paramref name="parts"/> contiguous ranges of about equal weight, where the
-    /// weight of row i is <c>cumulative[i+1] − cumulative[i]</c> plus <paramref name="perRow"/>.
+    /// Splits CSR rows into <paramref name="parts"/> contiguous ranges of about equal weight, the weight of
+    /// a row being its stored entries plus <paramref name="perRow"/> (which keeps runs of empty rows
+    /// bounded). Binary search in the row pointers: O(parts·log m) time and no O(m) scratch.
     /// Returns part boundaries (length parts+1).
     /// </summary>
-    public static int[] Split(ReadOnlySpan<long> cumulative, int parts, long perRow = 1)
+    public static int[] SplitByNnz(int[] rowPtr, int parts, long perRow = 1)
     {
-        int m = cumulative.Length - 1;
+        int m = rowPtr.Length - 1;
         var bounds = new int[parts + 1];
-        long total = cumulative[m] + perRow * m;
-        int i = 0;
+        bounds[parts] = m;
+        long total = rowPtr[m] + perRow * m;
         for (int p = 1; p < parts; p++)
         {
             long target = total * p / parts;
-            while (i < m && cumulative[i + 1] + perRow * (i + 1) <= target) i++;
-            bounds[p] = i;
+            int lo = bounds[p - 1], hi = m;
+            while (lo < hi)
+            {
+                int mid = (int)(((uint)lo + (uint)hi) >> 1);
+                if (rowPtr[mid] + perRow * mid < target) lo = mid + 1; else hi = mid;
+            }
+            bounds[p] = lo;
         }
-        bounds[parts] = m;
         return bounds;
-    }
-
-    /// <summary>Split for a CSR row-pointer array (weight = nnz of the row + 1).</summary>
-    public static int[] SplitByNnz(int[] rowPtr, int parts)
-    {
-        var cum = new long[rowPtr.Length];
-        for (int i = 0; i < rowPtr.Length; i++) cum[i] = rowPtr[i];
-        return Split(cum, parts);
     }
 
     /// <summary>Runs <paramref name="body"/>(part) for every part on up to <paramref name="threads"/> threads.</summary>

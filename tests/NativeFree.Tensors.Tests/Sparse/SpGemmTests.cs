@@ -94,6 +94,66 @@ public class SpGemmTests
         finally { SpGemm.SegmentWriter<double>.MaxSegment = saved; }
     }
 
+    /// <summary>
+    /// Many tiny chunks (down to one nonzero of A each) on 2–3 threads, with the multiplies counted
+    /// inside the symbolic phase (chunks cut by A's nonzeros) or in a pass of their own (chunks cut by
+    /// flops): every chunking gives the reference product and the exact multiply count.
+    /// </summary>
+    [Property(MaxTest = 60)]
+    public bool ChunkingByNonzerosOrFlopsGivesTheSameProduct(int seed)
+    {
+        var rng = new Random(seed);
+        var (m, k) = Shape(rng);
+        var a = RandomCsr(rng, m, k, out _);
+        var b = RandomCsr(rng, k, rng.Next(1, 30), out _);
+        var reference = SpGemm.MultiplyReference(a, b);
+        long savedNnz = SpGemm.FusedChunkNnz;
+        bool savedFuse = SpGemm.FuseFlopCount;
+        try
+        {
+            foreach (bool fuse in new[] { true, false })
+                foreach (long perChunk in new long[] { 1, 3 })
+                    foreach (int threads in new[] { 2, 3 })
+                    {
+                        SpGemm.FuseFlopCount = fuse;
+                        SpGemm.FusedChunkNnz = perChunk;
+                        var c = SpGemm.Multiply(a, b, new SpGemmOptions { Threads = threads, Accumulator = Accumulators[rng.Next(Accumulators.Length)] }, out var stats);
+                        if (!SameMatrix(c, reference) || stats.Multiplies != SpGemm.CountMultiplies(a, b)) return false;
+                    }
+        }
+        finally
+        {
+            SpGemm.FusedChunkNnz = savedNnz;
+            SpGemm.FuseFlopCount = savedFuse;
+        }
+        return true;
+    }
+
+    /// <summary>The binary-search row split: parts cover the rows in order, each within one row's weight of an equal share.</summary>
+    [Property(MaxTest = 200)]
+    public bool SplitByNnzCutsEqualShares(int seed)
+    {
+        var rng = new Random(seed);
+        int m = rng.Next(0, 50), parts = rng.Next(1, 12);
+        long perRow = rng.Next(0, 5);
+        var rowPtr = new int[m + 1];
+        for (int i = 0; i < m; i++) rowPtr[i + 1] = rowPtr[i] + (rng.Next(4) == 0 ? rng.Next(0, 40) : rng.Next(0, 3));
+        var bounds = SparseParallel.SplitByNnz(rowPtr, parts, perRow);
+        if (bounds.Length != parts + 1 || bounds[0] != 0 || bounds[parts] != m) return false;
+        long Weight(int r0, int r1) => rowPtr[r1] - rowPtr[r0] + perRow * (r1 - r0);
+        long total = Weight(0, m), maxRow = 0;
+        for (int i = 0; i < m; i++) maxRow = Math.Max(maxRow, Weight(i, i + 1));
+        for (int p = 0; p < parts; p++)
+        {
+            if (bounds[p] > bounds[p + 1]) return false;
+            // The cut before part p+1 is the first row boundary at or past its target share.
+            long before = Weight(0, bounds[p + 1]), target = total * (p + 1) / parts;
+            if (p + 1 < parts && (before < target || (bounds[p + 1] > 0 && Weight(0, bounds[p + 1] - 1) >= target))) return false;
+            if (Weight(bounds[p], bounds[p + 1]) > (total + parts - 1) / parts + maxRow) return false;
+        }
+        return true;
+    }
+
     [Property(MaxTest = 100)]
     public bool MultiplyTransposedIsGram(int seed)
     {
