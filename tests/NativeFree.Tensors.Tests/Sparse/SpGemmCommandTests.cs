@@ -5,6 +5,8 @@ using Xunit;
 
 namespace NativeFree.Tensors.Tests.Sparse;
 
+/// <summary>In the "SpGEMM tuning" collection: never in parallel with other tests that lower SpGEMM's tuning statics or read its row counts.</summary>
+[Collection(SpGemmTuning.Name)]
 public class SpGemmCommandTests
 {
     private static (int Code, string Out, string Err) Run(params string[] args)

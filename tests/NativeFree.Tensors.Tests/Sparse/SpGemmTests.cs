@@ -6,6 +6,8 @@ using static NativeFree.Tensors.Tests.Sparse.SparseTestData;
 
 namespace NativeFree.Tensors.Tests.Sparse;
 
+/// <summary>In the "SpGEMM tuning" collection: never in parallel with other tests that lower SpGEMM's tuning statics or read its row counts.</summary>
+[Collection(SpGemmTuning.Name)]
 public class SpGemmTests
 {
     private static readonly SpGemmAccumulator[] Accumulators = [SpGemmAccumulator.Auto, SpGemmAccumulator.Dense, SpGemmAccumulator.Marker, SpGemmAccumulator.Hash, SpGemmAccumulator.Window];
@@ -126,6 +128,49 @@ public class SpGemmTests
             SpGemm.FusedChunkNnz = savedNnz;
             SpGemm.FuseFlopCount = savedFuse;
         }
+        return true;
+    }
+
+    /// <summary>
+    /// Short rows counted in registers (AVX-512 conflict detection, Auto policy): rows of 2–32 multiplies
+    /// whose B rows hold 0–20 entries (so one copy may cross the 16-lane halves) over few columns (so
+    /// repeats fall within and across every pair of 8-lane quarters), rows just over the limit, B rows
+    /// at the very end of B's arrays (the 16-int load would run past them: the ring takes over), sorted
+    /// and unsorted B, B narrower and wider than a tiny ring. Sizes and products must equal the reference.
+    /// </summary>
+    [Property(MaxTest = 150)]
+    public bool ShortRowsCountedInRegistersMatchReference(int seed)
+    {
+        var rng = new Random(seed);
+        int k = rng.Next(1, 12), n = rng.Next(1, 60), m = rng.Next(1, 40);
+        var cooB = new CooBuilder<double>(k, n);
+        for (int r = 0; r < k; r++)
+        {
+            int len = rng.Next(4) == 0 ? rng.Next(17, 21) : rng.Next(0, 9);
+            for (int e = 0; e < len; e++) cooB.Add(r, rng.Next(n), rng.Next(1, 5));
+        }
+        var b = cooB.ToCsr();
+        if (rng.Next(2) == 0) b = Shuffle(rng, b);
+        var cooA = new CooBuilder<double>(m, k);
+        for (int i = 0; i < m; i++)
+        {
+            int len = rng.Next(1, 7);
+            for (int e = 0; e < len; e++) cooA.Add(i, rng.Next(k), rng.Next(-3, 4) + 0.5);
+        }
+        var a = cooA.ToCsr();
+        var reference = SpGemm.MultiplyReference(a, b);
+        int savedWindow = SpGemmKernels.WindowSize;
+        try
+        {
+            foreach (int ring in new[] { 1 << 15, 8 })
+                foreach (int threads in new[] { 1, 2 })
+                {
+                    SpGemmKernels.WindowSize = ring;
+                    var c = SpGemm.Multiply(a, b, new SpGemmOptions { Threads = threads }, out var stats);
+                    if (!SameMatrix(c, reference) || stats.Multiplies != SpGemm.CountMultiplies(a, b)) return false;
+                }
+        }
+        finally { SpGemmKernels.WindowSize = savedWindow; }
         return true;
     }
 
@@ -354,4 +399,15 @@ public class SpGemmTests
         Assert.Contains("[3, 4]", e.Message);
         Assert.Contains("[5, 2]", e.Message);
     }
+}
+
+/// <summary>
+/// Tests that set SpGEMM's internal tuning statics (ring size, chunk sizes, segment size) and tests that
+/// assert which accumulator ran must not overlap: xunit runs the classes of one collection one at a time.
+/// </summary>
+[CollectionDefinition(Name)]
+public sealed class SpGemmTuning
+{
+    /// <summary>The collection's name.</summary>
+    public const string Name = "SpGEMM tuning";
 }
