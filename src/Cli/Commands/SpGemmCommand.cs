@@ -11,34 +11,43 @@ public sealed class SpGemmCommand : ICommand
     public string Summary => "sparse × sparse product C = A·B of Matrix Market files, timed";
     public string Help =>
         "usage: nativefree spgemm A.mtx [B.mtx] [--out C.mtx] [--threads N] [--sorted] [--repeat R]\n" +
-        "                        [--accumulator auto|dense|marker|hash|window] [--one-pass] [--float] [--json]\n\n" +
+        "                        [--accumulator auto|dense|marker|hash|window] [--one-pass] [--float] [--json]\n" +
+        "                        [--mask M.mtx [--keep-mask-pattern]]\n\n" +
         "Reads A (and B, default A), multiplies R times (default 3) and reports the best run:\n" +
         "n, nnz(A), multiplies (Σ over a_ik of nnz(B row k)), nnz(C), seconds and MFLOPS = 2·multiplies/seconds,\n" +
         "the same metric as ../shared/anchors/spgemm_scipy.py. Also reports the bytes allocated besides\n" +
         "the output during the product. --sorted sorts each output row; --out writes C (sorted).\n" +
         "--one-pass computes rows into per-thread segments and copies them into C (extra memory: about\n" +
         "the output) instead of counting every row exactly first (extra memory: per-thread workspaces).\n" +
+        "--mask computes only the entries of A·B stored in M (GraphBLAS's C<M> = A·B; M's values are\n" +
+        "ignored): C keeps the masked positions with at least one term, or with --keep-mask-pattern\n" +
+        "exactly M's pattern (0 where no term: a sampled product). Multiplies then counts the terms kept.\n" +
         "--serve reads the matrices once, prints 'ready', then times one product per stdin line\n" +
         "'THREADS [auto|dense|marker|hash|window]' and prints its JSON line: for interleaving runs with a\n" +
         "peer under the same machine load (bench/spgemm_interleaved.py).";
 
     public int Run(string[] args, TextWriter stdout)
     {
-        var cli = new CliArgs(args, new HashSet<string> { "--sorted", "--json", "--float", "--one-pass", "--serve" });
+        var cli = new CliArgs(args, new HashSet<string> { "--sorted", "--json", "--float", "--one-pass", "--serve", "--keep-mask-pattern" });
         bool sorted = cli.Flag("--sorted"), json = cli.Flag("--json"), single = cli.Flag("--float"), onePass = cli.Flag("--one-pass");
         bool serve = cli.Flag("--serve");
         int threads = cli.GetInt("--threads", 0);
         int repeat = cli.GetInt("--repeat", 3);
         string? outPath = cli.Get("--out");
         var acc = ParseAccumulator(cli.Get("--accumulator") ?? "auto");
+        string? maskPath = cli.Get("--mask");
+        bool keepPattern = cli.Flag("--keep-mask-pattern");
         cli.RejectUnknown();
+        if (keepPattern && maskPath is null) throw new CliException("--keep-mask-pattern needs --mask M.mtx");
+        if (maskPath is not null && (serve || onePass)) throw new CliException("--mask does not combine with --serve or --one-pass");
         if (cli.Positional.Count is < 1 or > 2) throw new CliException("expected A.mtx [B.mtx]");
         if (repeat < 1) throw new CliException("--repeat must be at least 1");
         if (threads < 0) throw new CliException("--threads must be positive");
         var options = new SpGemmOptions { Threads = threads == 0 ? null : threads, Sorted = sorted, Accumulator = acc, OnePass = onePass };
         if (serve)
             return single ? Serve<float>(cli, options, Console.In, stdout) : Serve<double>(cli, options, Console.In, stdout);
-        return single ? Run<float>(cli, options, repeat, outPath, json, stdout) : Run<double>(cli, options, repeat, outPath, json, stdout);
+        var mask = new MaskRequest(maskPath, keepPattern);
+        return single ? Run<float>(cli, options, repeat, outPath, json, stdout, mask) : Run<double>(cli, options, repeat, outPath, json, stdout, mask);
     }
 
     private static SpGemmAccumulator ParseAccumulator(string name) => name switch
@@ -73,12 +82,16 @@ public sealed class SpGemmCommand : ICommand
         return 0;
     }
 
-    private static int Run<T>(CliArgs cli, SpGemmOptions options, int repeat, string? outPath, bool json, TextWriter stdout)
+    /// <summary>The --mask file (none: the full product) and whether C keeps its whole pattern.</summary>
+    private readonly record struct MaskRequest(string? Path, bool KeepPattern);
+
+    private static int Run<T>(CliArgs cli, SpGemmOptions options, int repeat, string? outPath, bool json, TextWriter stdout, MaskRequest maskRequest)
         where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         var a = MatrixMarket.ReadCsr<T>(cli.Positional[0]);
         var b = cli.Positional.Count == 2 ? MatrixMarket.ReadCsr<T>(cli.Positional[1]) : a;
-        var r = Measure(a, b, options, repeat, out var c);
+        var mask = maskRequest.Path is null ? null : MatrixMarket.ReadCsr<T>(maskRequest.Path);
+        var r = Measure(a, b, options, repeat, out var c, mask, maskRequest.KeepPattern);
         if (outPath is not null) MatrixMarket.Write(outPath, c);
         string name = Path.GetFileName(cli.Positional[0]);
         stdout.WriteLine(json ? r.Json(name) : r.Text(name));
@@ -86,7 +99,8 @@ public sealed class SpGemmCommand : ICommand
     }
 
     /// <summary>Best of <paramref name="repeat"/> products, with the memory measured on the last one.</summary>
-    internal static SpGemmRun Measure<T>(CsrMatrix<T> a, CsrMatrix<T> b, SpGemmOptions options, int repeat, out CsrMatrix<T> c)
+    internal static SpGemmRun Measure<T>(CsrMatrix<T> a, CsrMatrix<T> b, SpGemmOptions options, int repeat, out CsrMatrix<T> c,
+        CsrMatrix<T>? mask = null, bool keepMaskPattern = false)
         where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         double best = double.MaxValue;
@@ -104,7 +118,8 @@ public sealed class SpGemmCommand : ICommand
             proc.Refresh();
             var cpu0 = proc.TotalProcessorTime;
             long t0 = Stopwatch.GetTimestamp();
-            c = SpGemm.Multiply(a, b, options, out var s);
+            SpGemmStats s;
+            c = mask is null ? SpGemm.Multiply(a, b, options, out s) : SpGemm.MultiplyMasked(a, b, mask, options, keepMaskPattern, out s);
             double sec = Stopwatch.GetElapsedTime(t0).TotalSeconds;
             proc.Refresh();
             bestCpu = Math.Min(bestCpu, (proc.TotalProcessorTime - cpu0).TotalSeconds);

@@ -51,6 +51,46 @@ public class SpGemmCommandTests
         finally { Directory.Delete(dir, true); }
     }
 
+    /// <summary>--mask: the file's product equals the library's masked product; a wrong mask shape is a user error naming it.</summary>
+    [Fact]
+    public void MaskedProductFromFiles()
+    {
+        string dir = Path.Combine(Path.GetTempPath(), "nf-spgemm-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        try
+        {
+            var a = SparseGenerators.ErdosRenyi<double>(30, 30, 0.15, seed: 7);
+            var mask = SparseGenerators.ErdosRenyi<double>(30, 30, 0.2, seed: 8);
+            string pa = Path.Combine(dir, "a.mtx"), pm = Path.Combine(dir, "m.mtx"), pc = Path.Combine(dir, "c.mtx");
+            MatrixMarket.Write(pa, a);
+            MatrixMarket.Write(pm, mask);
+            foreach (bool keep in new[] { false, true })
+            {
+                var args = new List<string> { "spgemm", pa, "--mask", pm, "--out", pc, "--json", "--repeat", "1", "--threads", "2" };
+                if (keep) args.Add("--keep-mask-pattern");
+                var (code, output, err) = Run(args.ToArray());
+                Assert.True(code == 0, err);
+                var expect = SpGemm.MultiplyMasked(a, a, mask, keep).SortIndices();
+                var c = MatrixMarket.ReadCsr<double>(pc);
+                Assert.Equal(expect.RowPointers.ToArray(), c.RowPointers.ToArray());
+                Assert.Equal(expect.ColumnIndices.ToArray(), c.ColumnIndices.ToArray());
+                Assert.Equal(expect.Values.ToArray(), c.Values.ToArray());
+                Assert.Contains($"\"nnzC\":{expect.Nnz},", output);
+                if (keep) Assert.Equal(mask.Nnz, c.Nnz);
+            }
+            var wrong = SparseGenerators.ErdosRenyi<double>(30, 29, 0.2, seed: 9);
+            string pw = Path.Combine(dir, "w.mtx");
+            MatrixMarket.Write(pw, wrong);
+            var (code2, _, err2) = Run("spgemm", pa, "--mask", pw, "--repeat", "1");
+            Assert.Equal(1, code2);
+            Assert.Contains("[30, 29]", err2);
+            var (code3, _, err3) = Run("spgemm", pa, "--keep-mask-pattern");
+            Assert.Equal(2, code3); // usage error
+            Assert.Contains("--mask", err3);
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
     [Fact]
     public void ServeTimesOneProductPerRequestLine()
     {
