@@ -195,22 +195,30 @@ public static partial class SpGemm
             for (int i = r0; i < r1; i++) rowSizes[i + 1] = CountHits(ws, i);
         }
 
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        // Indices below are unchecked (Unsafe.Add): every one was validated when the CSR matrices were built,
+        // marker slots are masked to the marker's power-of-two length, and q lies in row i's mask range.
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private int CountHits(Workspace ws, int i)
         {
             int m0 = _mrp[i], m1 = _mrp[i + 1];
             if (m0 == m1) return 0;
             int[] markerArray = MarkRow(ws, i);
             ref int marker = ref MemoryMarshal.GetArrayDataReference(markerArray);
-            int slots = markerArray.Length - 1, hits = 0;
-            for (int pa = _arp[i]; pa < _arp[i + 1]; pa++)
+            ref int aci = ref MemoryMarshal.GetArrayDataReference(_aci);
+            ref int brp = ref MemoryMarshal.GetArrayDataReference(_brp);
+            ref int bci = ref MemoryMarshal.GetArrayDataReference(_bci);
+            ref int mci = ref MemoryMarshal.GetArrayDataReference(_mci);
+            int slots = markerArray.Length - 1, hits = 0, pa1 = _arp[i + 1];
+            uint length = (uint)(m1 - m0);
+            for (int pa = _arp[i]; pa < pa1; pa++)
             {
-                int k = _aci[pa];
-                for (int pb = _brp[k]; pb < _brp[k + 1]; pb++)
+                int k = Unsafe.Add(ref aci, pa);
+                int pb1 = Unsafe.Add(ref brp, k + 1);
+                for (int pb = Unsafe.Add(ref brp, k); pb < pb1; pb++)
                 {
-                    int j = _bci[pb];
+                    int j = Unsafe.Add(ref bci, pb);
                     ref int q = ref Unsafe.Add(ref marker, j & slots);
-                    if ((uint)(q - m0) < (uint)(m1 - m0) && _mci[q] == j)
+                    if ((uint)(q - m0) < length && Unsafe.Add(ref mci, q) == j)
                     {
                         hits++;
                         q = -1; // counted: later terms of this column no longer match
@@ -227,7 +235,7 @@ public static partial class SpGemm
             for (int i = r0; i < r1; i++) Hits(ws, i, cols, vals, rowPtr[i]);
         }
 
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private void Hits(Workspace ws, int i, int[] cols, T[] vals, int start)
         {
             int m0 = _mrp[i], m1 = _mrp[i + 1];
@@ -259,24 +267,34 @@ public static partial class SpGemm
         /// Adds every kept term of row i into sums[position − <paramref name="offset"/>] (position in the mask) and,
         /// if asked, flags its hit; returns the multiplies done.
         /// </summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private long Accumulate(Workspace ws, int i, int m0, int m1, T[] sums, int offset, bool flagHits)
         {
             int[] markerArray = MarkRow(ws, i);
             ref int marker = ref MemoryMarshal.GetArrayDataReference(markerArray);
-            int slots = markerArray.Length - 1;
+            ref int aci = ref MemoryMarshal.GetArrayDataReference(_aci);
+            ref T av = ref MemoryMarshal.GetArrayDataReference(_av);
+            ref int brp = ref MemoryMarshal.GetArrayDataReference(_brp);
+            ref int bci = ref MemoryMarshal.GetArrayDataReference(_bci);
+            ref T bv = ref MemoryMarshal.GetArrayDataReference(_bv);
+            ref int mci = ref MemoryMarshal.GetArrayDataReference(_mci);
+            ref T sum = ref MemoryMarshal.GetArrayDataReference(sums);
+            ref bool hit = ref MemoryMarshal.GetArrayDataReference(ws.Hit);
+            int slots = markerArray.Length - 1, pa1 = _arp[i + 1];
+            uint length = (uint)(m1 - m0);
             long mult = 0;
-            for (int pa = _arp[i]; pa < _arp[i + 1]; pa++)
+            for (int pa = _arp[i]; pa < pa1; pa++)
             {
-                int k = _aci[pa];
-                T av = _av[pa];
-                for (int pb = _brp[k]; pb < _brp[k + 1]; pb++)
+                int k = Unsafe.Add(ref aci, pa);
+                T a = Unsafe.Add(ref av, pa);
+                int pb1 = Unsafe.Add(ref brp, k + 1);
+                for (int pb = Unsafe.Add(ref brp, k); pb < pb1; pb++)
                 {
-                    int j = _bci[pb];
+                    int j = Unsafe.Add(ref bci, pb);
                     int q = Unsafe.Add(ref marker, j & slots);
-                    if ((uint)(q - m0) >= (uint)(m1 - m0) || _mci[q] != j) continue;
-                    sums[q - offset] += av * _bv[pb];
-                    if (flagHits) ws.Hit[q - m0] = true;
+                    if ((uint)(q - m0) >= length || Unsafe.Add(ref mci, q) != j) continue;
+                    Unsafe.Add(ref sum, q - offset) += a * Unsafe.Add(ref bv, pb);
+                    if (flagHits) Unsafe.Add(ref hit, q - m0) = true;
                     mult++;
                 }
             }
