@@ -41,6 +41,34 @@ public class SpGemmBenchmarks
     public int Reference() => SpGemm.MultiplyReference(_a, _a).Nnz;
 }
 
+/// <summary>
+/// Masked products C⟨A⟩ = A·A (the triangle-counting form) against the full product they replace, and the
+/// sampled form that keeps the mask's whole pattern. Allocation: the (smaller) output plus a ring per thread.
+/// </summary>
+[MemoryDiagnoser]
+public class MaskedSpGemmBenchmarks
+{
+    private CsrMatrix<double> _a = null!;
+
+    [Params("rmat12", "lap2d_256")]
+    public string Matrix { get; set; } = "rmat12";
+
+    [Params(1, 2)]
+    public int Threads { get; set; }
+
+    [GlobalSetup]
+    public void Setup() => _a = Matrix == "rmat12" ? SparseGenerators.Rmat<double>(12, 16, seed: 1) : SparseGenerators.Laplacian2D<double>(256, 256);
+
+    [Benchmark(Baseline = true)]
+    public int Full() => SpGemm.Multiply(_a, _a, threads: Threads).Nnz;
+
+    [Benchmark]
+    public int Masked() => SpGemm.MultiplyMasked(_a, _a, _a, threads: Threads).Nnz;
+
+    [Benchmark]
+    public int Sampled() => SpGemm.MultiplyMasked(_a, _a, _a, keepMaskPattern: true, threads: Threads).Nnz;
+}
+
 /// <summary>SpMM (sparse × dense) at graph-convolution sizes, and its transposed product.</summary>
 [MemoryDiagnoser]
 public class SpMMBenchmarks
