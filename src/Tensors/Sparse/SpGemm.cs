@@ -442,7 +442,7 @@ public static partial class SpGemm
         private readonly int _n;
         private ulong[]? _bits;
         private T[]? _sums;
-        private int[]? _marks, _keys, _slots, _ring, _rowBuffer;
+        private int[]? _marks, _keys, _slots, _ring;
         /// <summary>The marker or ring array holds positions in the current output array (one pass: reset them when it changes).</summary>
         public bool MarksDirty;
 
@@ -462,9 +462,6 @@ public static partial class SpGemm
         public int[] Slots => _slots ??= Alloc(new int[HashCapacity]);
         /// <summary>Ring marker of the window accumulator: a power of two ≥ min(n, <see cref="SpGemmKernels.WindowSize"/>) ints.</summary>
         public int[] Ring => _ring ??= Filled(RingSize);
-
-        /// <summary>A short row's column indices side by side (<see cref="SpGemmKernels.RegisterRowMax"/> plus one 16-int copy of slack).</summary>
-        public int[] RowBuffer => _rowBuffer ??= Alloc(new int[SpGemmKernels.RegisterRowMax + 16]);
 
         /// <summary>Ring length, fixed when the workspace is made: a power of two ≥ min(n, <see cref="SpGemmKernels.WindowSize"/>).</summary>
         public readonly int RingSize;
