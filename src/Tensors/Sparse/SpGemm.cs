@@ -321,11 +321,17 @@ public static partial class SpGemm
 
     private enum Phase { Symbolic, Numeric, OnePass }
 
-    /// <summary>Runs a phase: workers take chunks in increasing order from a shared counter. Returns the segment bytes allocated (one pass).</summary>
+    /// <summary>
+    /// Runs a phase: workers claim runs of consecutive chunks, in increasing order, from a shared counter
+    /// (guided self-scheduling: each claim takes about 1/(2·workers) of the chunks left, at least one).
+    /// The first claims are long runs of rows — on banded matrices a worker then streams through B's
+    /// window once instead of re-warming its caches at every small chunk — and the last ones are single
+    /// chunks, so the tail stays short. Returns the segment bytes allocated (one pass).
+    /// </summary>
     private static long RunChunks<T>(int workers, int chunks, int[] bounds, int n, Context<T> ctx, Phase phase, List<Piece<T>>[]? pieces)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int next = -1;
+        int next = 0;
         long segmentBytes = 0;
         void Worker(int w)
         {
@@ -337,14 +343,13 @@ public static partial class SpGemm
             var seg = phase == Phase.OnePass ? new SegmentWriter<T>() : null;
             var counts = new RowCounts();
             long flops = 0;
-            int c;
-            while ((c = Interlocked.Increment(ref next)) < chunks)
+            while (ClaimChunks(ref next, chunks, workers, out int c, out int end))
             {
                 switch (phase)
                 {
-                    case Phase.Symbolic: flops += SpGemmKernels.Symbolic(ctx, ws, bounds[c], bounds[c + 1]); break;
-                    case Phase.Numeric: SpGemmKernels.Numeric(ctx, ws, bounds[c], bounds[c + 1], ref counts); break;
-                    default: SpGemmKernels.NumericOnePass(ctx, ws, seg!, bounds[c], bounds[c + 1], pieces![c], ref counts); break;
+                    case Phase.Symbolic: flops += SpGemmKernels.Symbolic(ctx, ws, bounds[c], bounds[end]); break;
+                    case Phase.Numeric: SpGemmKernels.Numeric(ctx, ws, bounds[c], bounds[end], ref counts); break;
+                    default: SpGemmKernels.NumericOnePass(ctx, ws, seg!, bounds[c], bounds[end], pieces![c], ref counts); break;
                 }
             }
             lock (ctx)
@@ -359,6 +364,24 @@ public static partial class SpGemm
         if (workers <= 1) Worker(0);
         else Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, Worker);
         return segmentBytes;
+    }
+
+    /// <summary>Claims chunks [first, end) from the shared counter (guided: about a 1/(2·workers) share of those left); false when none are left.</summary>
+    internal static bool ClaimChunks(ref int next, int chunks, int workers, out int first, out int end)
+    {
+        int seen = Volatile.Read(ref next);
+        while (true)
+        {
+            first = seen;
+            if (first >= chunks)
+            {
+                end = first;
+                return false;
+            }
+            end = first + Math.Max(1, (chunks - first) / (2 * workers));
+            seen = Interlocked.CompareExchange(ref next, end, first);
+            if (seen == first) return true;
+        }
     }
 
     /// <summary>A run of rows [Row0, Row1) stored contiguously from <c>Offset</c> in one segment.</summary>

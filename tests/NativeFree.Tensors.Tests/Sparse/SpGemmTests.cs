@@ -174,6 +174,36 @@ public class SpGemmTests
         return true;
     }
 
+    /// <summary>
+    /// Guided chunk claims from several threads at once partition [0, chunks) exactly (no chunk twice, none
+    /// missed), every claim non-empty and at most a 1/(2·workers) share of what was left plus one.
+    /// </summary>
+    [Property(MaxTest = 60)]
+    public bool GuidedChunkClaimsPartitionTheChunks(int seed)
+    {
+        var rng = new Random(seed);
+        int chunks = rng.Next(0, 400), workers = rng.Next(1, 5);
+        int next = 0;
+        var claims = new System.Collections.Concurrent.ConcurrentBag<(int First, int End)>();
+        bool sizesOk = true;
+        Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, _ =>
+        {
+            while (SpGemm.ClaimChunks(ref next, chunks, workers, out int first, out int end))
+            {
+                if (end <= first || end > chunks || end - first > Math.Max(1, (chunks - first) / (2 * workers))) sizesOk = false;
+                claims.Add((first, end));
+            }
+        });
+        var sorted = claims.OrderBy(c => c.First).ToList();
+        int at = 0;
+        foreach (var (first, end) in sorted)
+        {
+            if (first != at) return false;
+            at = end;
+        }
+        return sizesOk && at == chunks;
+    }
+
     /// <summary>The binary-search row split: parts cover the rows in order, each within one row's weight of an equal share.</summary>
     [Property(MaxTest = 200)]
     public bool SplitByNnzCutsEqualShares(int seed)
