@@ -24,41 +24,26 @@ public class EmpiricalKernelTests(ITestOutputHelper output)
         var emp = EmpiricalKernel.Ntk(net, p, x1, x2, tileInputs: 2).ToArray();
         var sym = EmpiricalKernel.Ntk(net, p, x1, null, tileInputs: 2).ToArray();
 
-        double[][] J(Tensor<double> x) // [input*outputs][param]
+        var ja = TestUtil.FiniteDifferenceJacobian(net, p, x1); // [input·outputs, param]
+        var jb = TestUtil.FiniteDifferenceJacobian(net, p, x2);
+        double Dot(double[,] u, int ru, double[,] v, int rv)
         {
-            var tensors = p.All().ToList();
-            int n = x.Dim(0), total = tensors.Sum(t => t.Length);
-            var rows = new double[n * 2][];
-            for (int r = 0; r < rows.Length; r++) rows[r] = new double[total];
-            int at = 0;
-            const double h = 1e-6;
-            foreach (var t in tensors)
-            {
-                var s = t.AsSpan();
-                for (int e = 0; e < t.Length; e++, at++)
-                {
-                    double keep = s[e];
-                    s[e] = keep + h; var up = net.Apply(p, x).ToArray();
-                    s[e] = keep - h; var dn = net.Apply(p, x).ToArray();
-                    s[e] = keep;
-                    for (int r = 0; r < rows.Length; r++) rows[r][at] = (up[r] - dn[r]) / (2 * h);
-                }
-            }
-            return rows;
+            double s = 0;
+            for (int q = 0; q < u.GetLength(1); q++) s += u[ru, q] * v[rv, q];
+            return s;
         }
-        var ja = J(x1); var jb = J(x2);
         for (int i = 0; i < 3; i++)
             for (int j = 0; j < 2; j++)
             {
                 double want = 0;
-                for (int o = 0; o < 2; o++) want += ja[i * 2 + o].Zip(jb[j * 2 + o], (u, v) => u * v).Sum() / 2;
+                for (int o = 0; o < 2; o++) want += Dot(ja, i * 2 + o, jb, j * 2 + o) / 2;
                 Assert.Equal(want, emp[i * 2 + j], 1e-6 * Math.Max(1, Math.Abs(want)));
             }
         for (int i = 0; i < 3; i++)
             for (int j = 0; j < 3; j++)
             {
                 double want = 0;
-                for (int o = 0; o < 2; o++) want += ja[i * 2 + o].Zip(ja[j * 2 + o], (u, v) => u * v).Sum() / 2;
+                for (int o = 0; o < 2; o++) want += Dot(ja, i * 2 + o, ja, j * 2 + o) / 2;
                 Assert.Equal(want, sym[i * 3 + j], 1e-6 * Math.Max(1, Math.Abs(want)));
             }
     }

@@ -116,25 +116,9 @@ public class LayerAutogradTests
     /// <summary>Θ = (1/outputs)·Σ_o J_o·J_oᵀ with J from central differences of <see cref="ILayer.Apply"/>.</summary>
     internal static double[] FiniteDifferenceNtk(ILayer net, Parameters p, Tensor<double> x)
     {
-        var tensors = p.All().Distinct(ReferenceEqualityComparer.Instance).Cast<Tensor<double>>().ToList();
         int n = x.Dim(0);
-        int outputs = net.Apply(p, x).Length / n;
-        int total = tensors.Sum(t => t.Length);
-        var jac = new double[n * outputs, total];
-        int at = 0;
-        const double h = 1e-6;
-        foreach (var t in tensors)
-        {
-            var s = t.AsSpan();
-            for (int e = 0; e < t.Length; e++, at++)
-            {
-                double keep = s[e];
-                s[e] = keep + h; var up = net.Apply(p, x).ToArray();
-                s[e] = keep - h; var dn = net.Apply(p, x).ToArray();
-                s[e] = keep;
-                for (int r = 0; r < n * outputs; r++) jac[r, at] = (up[r] - dn[r]) / (2 * h);
-            }
-        }
+        var jac = TestUtil.FiniteDifferenceJacobian(net, p, x);
+        int outputs = jac.GetLength(0) / n, total = jac.GetLength(1);
         var k = new double[n * n];
         for (int i = 0; i < n; i++)
             for (int j = 0; j < n; j++)

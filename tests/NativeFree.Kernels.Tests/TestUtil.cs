@@ -11,6 +11,32 @@ internal static class TestUtil
         return s.Normal(1.0, shape);
     }
 
+    /// <summary>
+    /// Jacobian of <see cref="ILayer.Apply"/> with respect to every parameter (each distinct tensor once) by
+    /// central differences: row input·outputs + o, column = the parameter's index in tensor order.
+    /// </summary>
+    public static double[,] FiniteDifferenceJacobian(ILayer net, Parameters p, Tensor<double> x)
+    {
+        var tensors = p.All().Distinct(ReferenceEqualityComparer.Instance).Cast<Tensor<double>>().ToList();
+        int rows = net.Apply(p, x).Length, total = tensors.Sum(t => t.Length);
+        var jac = new double[rows, total];
+        int at = 0;
+        const double h = 1e-6;
+        foreach (var t in tensors)
+        {
+            var s = t.AsSpan();
+            for (int e = 0; e < t.Length; e++, at++)
+            {
+                double keep = s[e];
+                s[e] = keep + h; var up = net.Apply(p, x).ToArray();
+                s[e] = keep - h; var dn = net.Apply(p, x).ToArray();
+                s[e] = keep;
+                for (int r = 0; r < rows; r++) jac[r, at] = (up[r] - dn[r]) / (2 * h);
+            }
+        }
+        return jac;
+    }
+
     /// <summary>Gauss–Jordan inverse with partial pivoting: the naive oracle for solves and posteriors.</summary>
     public static double[,] Inverse(double[,] a)
     {
