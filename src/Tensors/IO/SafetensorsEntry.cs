@@ -81,6 +81,39 @@ public sealed class SafetensorsEntry
         if (tensor.Length > 0) ElementCodec.EncodeLittleEndian<T>(tensor.Contiguous().AsSpan(), bytes);
         return new SafetensorsEntry(name, size == 4 ? SafetensorsDtype.F32 : SafetensorsDtype.F64, tensor.ShapeArray, bytes);
     }
+
+    /// <summary>An I64 entry (PyTorch's int64 buffers, e.g. batch norm's <c>num_batches_tracked</c>, of shape [] ).</summary>
+    public static SafetensorsEntry FromInt64(string name, ReadOnlySpan<long> values, params int[] shape)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        ArgumentNullException.ThrowIfNull(shape);
+        long count = 1;
+        foreach (int d in shape)
+        {
+            if (d < 0) throw new ArgumentException($"Negative axis in shape [{string.Join(", ", shape)}].", nameof(shape));
+            count *= d;
+        }
+        if (count != values.Length) throw new ArgumentException($"{values.Length} values for shape [{string.Join(", ", shape)}] ({count} elements).", nameof(values));
+        var bytes = new byte[values.Length * 8];
+        for (int i = 0; i < values.Length; i++) System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(bytes.AsSpan(i * 8), values[i]);
+        return new SafetensorsEntry(name, SafetensorsDtype.I64, (int[])shape.Clone(), bytes);
+    }
+
+    /// <summary>The values of an I64 or I32 entry, exactly; other dtypes throw <see cref="InvalidOperationException"/>.</summary>
+    public long[] ToInt64()
+    {
+        int size = Dtype switch
+        {
+            SafetensorsDtype.I64 => 8,
+            SafetensorsDtype.I32 => 4,
+            _ => throw new InvalidOperationException($"'{Name}' holds {Dtype}, not an integer dtype."),
+        };
+        var result = new long[_data.Length / size];
+        for (int i = 0; i < result.Length; i++)
+            result[i] = size == 8 ? System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(_data.AsSpan(i * 8))
+                                  : System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(_data.AsSpan(i * 4));
+        return result;
+    }
 }
 
 /// <summary>The contents of a safetensors file: tensors by name (in file order) and the optional metadata.</summary>
