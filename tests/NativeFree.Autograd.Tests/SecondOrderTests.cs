@@ -53,3 +53,27 @@ public class SecondOrderTests
     private static Tensor<double>[] Shifted(Tensor<double>[] ps, Tensor<double>[] vs, double eps)
         => ps.Select((p, i) => Tensor.Add(p, Tensor.Mul(vs[i], eps))).ToArray();
 }
+
+/// <summary>A leaf's Grad after several createGraph passes is the sum of graphs, still differentiable.</summary>
+public class AccumulatedGradTests
+{
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Grad_accumulated_by_two_createGraph_passes_differentiates_to_twice_the_second_derivative(bool inScope)
+    {
+        double[] x0 = [0.4, -1.1, 2.3];
+        double[] v = [0.7, -0.2, 1.5];
+        using var scope = inScope ? new GraphScope() : null;
+        var x = Var<double>.Parameter(Tensor.FromArray((double[])x0.Clone(), 3));
+        var y = (x * x * x + x.Sin()).Sum(); // f' = 3x² + cos x, f'' = 6x − sin x
+        y.Backward(createGraph: true);
+        y.Backward(createGraph: true);
+        var grad = x.Grad!;
+        Assert.True(grad.RequiresGrad, "x.Grad lost its graph");
+        for (int i = 0; i < 3; i++) Assert.Equal(2 * (3 * x0[i] * x0[i] + Math.Cos(x0[i])), grad.Value[i], 12);
+
+        var hv = Autodiff.Gradients(Var<double>.Dot(grad, Var<double>.Constant(Tensor.FromArray(v, 3))), [x])[0]!;
+        for (int i = 0; i < 3; i++) Assert.Equal(2 * (6 * x0[i] - Math.Sin(x0[i])) * v[i], hv.Value[i], 10);
+    }
+}
