@@ -54,7 +54,7 @@ public static partial class SpecGrammar
         int[] stride = PositiveSizes(a, "stride", rank, Enumerable.Repeat(1, rank).ToArray());
         string pad = a.Str("padding", nt ? "same" : "0");
         bool same = pad == "same";
-        int[] padding = same || pad == "valid" ? new int[rank] : a.Sizes("padding", rank, null);
+        int[] padding = same || pad == "valid" ? new int[rank] : a.Sizes("padding", rank, new int[rank]);
         if (padding.Any(p => p < 0)) throw a.Error(a.At("padding"), "'padding' must be ≥ 0, same or valid");
         if (same && !nt && stride.Any(s => s != 1)) throw a.Error(a.At("padding"), "padding=same needs stride 1 (as PyTorch's)");
         bool bias = nt ? !a.IsNone("b_std") : a.Bool("bias", true) && !a.IsNone("b_std");
