@@ -76,7 +76,7 @@ public static class OpRegistry
     internal static readonly OpInfo LogSumExp = P("logsumexp", "reduction", "dx = expand(g)*exp(x-y)");
     internal static readonly OpInfo Mean = D("mean", "reduction", "sum(x)/n", curved: false);
     internal static readonly OpInfo Variance = D("var", "reduction", "mean((x-mean(x))^2)*n/(n-ddof)");
-    internal static readonly OpInfo Norm = D("norm", "reduction", "(sum |x|^p)^(1/p)");
+    internal static readonly OpInfo Norm = P("norm", "reduction", "dx = sign(x)*|x|^(p-1)*g/y^(p-1), 0 where y = 0");
     internal static readonly OpInfo Softmax = D("softmax", "reduction", "exp(log_softmax(x))");
     internal static readonly OpInfo LogSoftmax = D("log_softmax", "reduction", "x - logsumexp(x)");
     // ---- shape and views

@@ -43,11 +43,29 @@ public sealed partial class Var<T>
     private static readonly BackwardRule<T> DivRule = static (n, g) =>
         [n.NeedsGrad(0) ? g / n.Input(1) : null, n.NeedsGrad(1) ? -(g * n.Output) / n.Input(1) : null];
 
-    /// <summary>aᵇ elementwise (broadcast). The gradient for b uses log a, so needs a &gt; 0 where b requires a gradient.</summary>
+    /// <summary>
+    /// aᵇ elementwise (broadcast). As in PyTorch, the gradient for a is 0 where b = 0 (even at a = 0) and
+    /// the gradient for b is 0 where a = 0 and b ≥ 0; elsewhere the gradient for b uses log a, so needs a &gt; 0.
+    /// </summary>
     public static Var<T> Pow(Var<T> a, Var<T> b) => Record(OpRegistry.Pow, Tensor.Pow(a.Value, b.Value), PowRule, null, a, b);
+    // The masked points get safe operands (exponent 0 instead of −1, base 1 instead of 0) rather than a
+    // where() around an infinite branch, whose own gradient would be 0·∞ = NaN under double backward.
     private static readonly BackwardRule<T> PowRule = static (n, g) =>
-        [n.NeedsGrad(0) ? g * n.Input(1) * Pow(n.Input(0), n.Input(1) - Scalar(T.One)) : null,
-         n.NeedsGrad(1) ? g * n.Output * n.Input(0).Log() : null];
+    {
+        Var<T> a = n.Input(0), b = n.Input(1);
+        Var<T>? da = null, db = null;
+        if (n.NeedsGrad(0))
+        {
+            var bZero = Tensor.Equal(b.Value, Tensor.Scalar(T.Zero));
+            da = g * b * Pow(a, b - Scalar(T.One) + Mask(bZero));
+        }
+        if (n.NeedsGrad(1))
+        {
+            var flat = Tensor.Mul(Tensor.Equal(a.Value, Tensor.Scalar(T.Zero)), Tensor.GreaterEqual(b.Value, Tensor.Scalar(T.Zero)));
+            db = g * n.Output * (a + Mask(flat)).Log();
+        }
+        return [da, db];
+    };
 
     /// <summary>max(a, b) elementwise (broadcast). At ties the gradient goes to a.</summary>
     public static Var<T> Maximum(Var<T> a, Var<T> b) => Record(OpRegistry.Maximum, Tensor.Maximum(a.Value, b.Value), MaximumRule, null, a, b);
@@ -184,11 +202,13 @@ public sealed partial class Var<T>
     private static readonly BackwardRule<T> ErfRule = static (n, g) =>
         [g * (n.Input(0) * n.Input(0) * C(-1)).Exp() * C(2 / Math.Sqrt(Math.PI))];
 
-    /// <summary>xᵖ for a constant exponent.</summary>
+    /// <summary>xᵖ for a constant exponent. For p = 0 the gradient is 0 everywhere (PyTorch), also at x = 0.</summary>
     public Var<T> Pow(T p) => Record(OpRegistry.PowScalar, Tensor.Pow(Value, p), PowScalarRule, p, this);
     private static readonly BackwardRule<T> PowScalarRule = static (n, g) =>
     {
         T p = (T)n.State!;
+        // x⁻¹·0 would be ∞·0 = NaN at x = 0.
+        if (p == T.Zero) return [g * Scalar(T.Zero)];
         return [g * n.Input(0).Pow(p - T.One) * p];
     };
 

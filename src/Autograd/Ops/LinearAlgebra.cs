@@ -39,14 +39,40 @@ public sealed partial class Var<T>
         return [ga, gb];
     };
 
-    /// <summary>op(a)·op(b) for matrices, op = transpose where asked; the recorded backward of a 2-D matmul.</summary>
-    internal static Var<T> MatMulT(Var<T> a, bool transA, Var<T> b, bool transB)
+    /// <summary>
+    /// a·bᵀ for matrices a [m, k] and b [n, k], as one node (a linear layer x·Wᵀ with W stored [out, in]);
+    /// the transpose is read through strides, nothing is copied. Same as <c>MatMulT(a, false, b, true)</c>.
+    /// </summary>
+    /// <exception cref="ArgumentException">When a or b is not a matrix, or their inner sizes differ (the message names both shapes).</exception>
+    public static Var<T> MatMulT(Var<T> a, Var<T> b) => MatMulT(a, false, b, true);
+
+    /// <summary>
+    /// op(a)·op(b) for matrices, op = transpose where <paramref name="transA"/> / <paramref name="transB"/>
+    /// ask, as one node whose backward is again MatMulT (so it is differentiable to any order). Also the
+    /// recorded backward of a 2-D <see cref="MatMul"/>.
+    /// </summary>
+    /// <param name="a">A matrix: [m, k], or [k, m] when <paramref name="transA"/>.</param>
+    /// <param name="transA">Use aᵀ.</param>
+    /// <param name="b">A matrix: [k, n], or [n, k] when <paramref name="transB"/>.</param>
+    /// <param name="transB">Use bᵀ.</param>
+    /// <returns>The [m, n] product.</returns>
+    /// <exception cref="ArgumentException">When a or b is not a matrix, or the inner sizes of op(a) and op(b) differ (the message names both shapes).</exception>
+    public static Var<T> MatMulT(Var<T> a, bool transA, Var<T> b, bool transB)
     {
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(b);
+        string Op(Var<T> v, bool t) => ShapeUtil.Format(v.Shape) + (t ? "ᵀ" : "");
+        if (a.Rank != 2 || b.Rank != 2)
+            throw new ArgumentException($"MatMulT multiplies two matrices; got a {Op(a, transA)} and b {Op(b, transB)}. Use MatMul for vectors and batches.");
+        int ka = a.Shape[transA ? 0 : 1], kb = b.Shape[transB ? 1 : 0];
+        if (ka != kb)
+            throw new ArgumentException($"MatMulT: inner sizes differ: op(a) = a {Op(a, transA)} has {ka} columns but op(b) = b {Op(b, transB)} has {kb} rows.");
         if (!transA && !transB) return MatMul(a, b);
-        if (!IsPlainMatrix(a.Value) || !IsPlainMatrix(b.Value) || a.Shape[transA ? 0 : 1] != b.Shape[transB ? 1 : 0])
-            throw new ArgumentException($"MatMulT needs matrices with matching inner sizes, got {ShapeUtil.Format(a.Shape)}{(transA ? "ᵀ" : "")} and {ShapeUtil.Format(b.Shape)}{(transB ? "ᵀ" : "")}.");
-        return Record(OpRegistry.MatMulT, Gemm2d(a.Value, transA, b.Value, transB), MatMulTRule, (transA, transB), a, b);
+        return Record(OpRegistry.MatMulT, Gemm2d(Plain2d(a.Value), transA, Plain2d(b.Value), transB), MatMulTRule, (transA, transB), a, b);
     }
+
+    // The GEMM reads non-negative strides only; a reversed view is copied first.
+    private static Tensor<T> Plain2d(Tensor<T> t) => IsPlainMatrix(t) ? t : t.Contiguous();
 
     // C = op(A)·op(B): dA = tA ? op(B)·Gᵀ : G·op(B)ᵀ, dB = tB ? Gᵀ·op(A) : op(A)ᵀ·G — again products of
     // (possibly transposed) operands, so the rule is MatMulT itself (plain or recorded alike).

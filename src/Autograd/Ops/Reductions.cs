@@ -77,15 +77,6 @@ public sealed partial class Var<T>
         return (centered * centered).Sum(axes, keepDim) * C(1.0 / (count - ddof));
     }
 
-    /// <summary>The p-norm over <paramref name="axes"/> (p = 2 by default; p = ∞ is the max of |x|).</summary>
-    public Var<T> Norm(int[]? axes = null, bool keepDim = false, double p = 2)
-    {
-        if (double.IsPositiveInfinity(p)) return Abs().Max(axes, keepDim);
-        if (p == 2) return (this * this).Sum(axes, keepDim).Sqrt();
-        if (!(p > 0)) throw new ArgumentException($"Norm needs p > 0, got {p}.", nameof(p));
-        return Abs().Pow(C(p)).Sum(axes, keepDim).Pow(C(1 / p));
-    }
-
     /// <summary>log-softmax along <paramref name="axis"/>: x − logsumexp(x).</summary>
     public Var<T> LogSoftmax(int axis = -1) => this - LogSumExp([axis], keepDim: true);
 

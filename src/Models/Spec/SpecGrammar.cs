@@ -9,7 +9,7 @@ namespace NativeFree.Models.Spec;
 /// neural-tangents' defaults (NTK parametrization, σ_w = 1, σ_b = 0, SAME padding). Any default can be
 /// overridden by argument.
 /// </summary>
-public static class SpecGrammar
+public static partial class SpecGrammar
 {
     /// <summary>Help text listing every layer, as printed by the commands' --help.</summary>
     public const string Help =
@@ -19,6 +19,17 @@ public static class SpecGrammar
         "  dense(width, w_std=1, b_std=0|none, parametrization=ntk)                                        neural-tangents Dense\n" +
         "  relu  leaky_relu(slope=0.01)  gelu  erf(a=1, b=1, c=0)  tanh  sigmoid  silu  softplus(beta=1)  elu(alpha=1)\n" +
         "  sin(a=1, b=1, c=0)  identity  flatten\n" +
+        "  conv1d(out, kernel, stride=1, padding=0|N|same|valid, dilation=1, groups=1, bias=true, w_std, b_std, parametrization=standard, role=auto)\n" +
+        "  conv2d(out, kernel, …) as conv1d, sizes N or NxM                                                PyTorch nn.Conv1d/Conv2d\n" +
+        "  conv(channels, filter=3, stride=1, padding=same|valid|N, w_std=1, b_std=0|none, parametrization=ntk)   neural-tangents Conv (2-D)\n" +
+        "  max_pool(kernel, stride=kernel, padding=0, ceil_mode=false)  max_pool1d(…)                       nn.MaxPool2d/1d\n" +
+        "  avg_pool(kernel, stride=kernel, padding=0, ceil_mode=false, count_include_pad=true)  avg_pool1d(…)\n" +
+        "  adaptive_avg_pool(out)  adaptive_avg_pool1d(out)  global_avg_pool (mean over spatial axes: [C, H, W] → [C])\n" +
+        "  batch_norm(eps=1e-5, momentum=0.1|none, affine=true, track_running_stats=true)   1d for [C] or [C, L], 2d for [C, H, W]\n" +
+        "  layer_norm(eps=1e-5, elementwise_affine=true, axes=all|last)   all: every per-example axis; last: the last axis only\n" +
+        "  group_norm(groups, eps=1e-5, affine=true)\n" +
+        "  dropout(p=0.5) or dropout(keep=k)    drop probability p (PyTorch) or keep probability k = 1 − p (neural-tangents)\n" +
+        "  embedding(num, dim)                  integer ids (as floats) [N] or [N, L] → [N, dim] or [N, L, dim]\n" +
         "  residual(LAYERS)                     x + LAYERS(x)\n" +
         "  fan_in_sum(LAYERS | LAYERS | …)      parallel branches, summed (identity for a skip)\n" +
         "  fan_in_concat(LAYERS | LAYERS | …)   parallel branches, concatenated along channels";
@@ -26,7 +37,14 @@ public static class SpecGrammar
     /// <summary>The standard layers by SPEC name.</summary>
     public static IReadOnlyDictionary<string, LayerFactory> Layers { get; } = Build();
 
-    private static Dictionary<string, LayerFactory> Build() => new(StringComparer.Ordinal)
+    private static Dictionary<string, LayerFactory> Build()
+    {
+        var table = Dense();
+        AddConvolutional(table);
+        return table;
+    }
+
+    private static Dictionary<string, LayerFactory> Dense() => new(StringComparer.Ordinal)
     {
         ["linear"] = a =>
         {
