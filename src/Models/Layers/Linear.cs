@@ -114,7 +114,7 @@ public sealed class Linear<T> : Module<T> where T : unmanaged, IFloatingPointIee
             throw new ArgumentException($"{Spec}: input of shape {ShapeUtil.Format(x.Shape)} where [N, …, {InFeatures}] was expected.", nameof(x));
         bool flat = x.Rank == 2;
         var x2 = flat ? x : x.Reshape(x.Value.Length / InFeatures, InFeatures);
-        var y = Var<T>.MatMul(x2, Weight.Var.Mt);
+        var y = Var<T>.MatMulT(x2, Weight.Var);               // one node; the weight gradient comes out contiguous [out, in]
         if (_wMul != T.One) y *= _wMul;
         if (Bias is not null) y = _bMul == T.One ? y + Bias.Var : y + Bias.Var * _bMul;
         if (flat) return y;
