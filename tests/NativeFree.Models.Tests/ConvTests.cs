@@ -63,6 +63,8 @@ public class ConvTests
         var nt = (ConvSpec)SpecParser.Parse("conv(2, filter=3, stride=2)").Layers[0];
         Assert.Equal([2, 4, 4], nt.OutputShape([1, 7, 7]));
         Assert.Throws<ArgumentException>(() => SpecParser.Parse("conv2d(2, 3, stride=2, padding=same)"));
+        var e = Assert.Throws<ArgumentException>(() => new Conv2dSpec(2, 3) { Same = true, Stride = [2, 2] }.OutputShape([1, 7, 7]));
+        Assert.Contains("stride 1", e.Message);
     }
 
     [Fact]

@@ -41,8 +41,9 @@ public class PoolingTests
     public void CeilModeShapesFollowTorchAndRefuseUntilTheMerge()
     {
         Assert.Equal([3, 3, 3], ((PoolSpec)SpecParser.Parse("max_pool(2, ceil_mode=true)").Layers[0]).OutputShape([3, 5, 5]));
-        // torch: a last window starting in the right padding is dropped (L=5, k=2, s=2, p=1: 4, not 5).
-        Assert.Equal([1, 3], new MaxPoolSpec(2) { Padding = [1], CeilMode = true }.OutputShape([1, 4]));
+        // torch: a last window starting in the right padding is dropped (L=5, k=2, s=2, p=1: 3, not ⌈5/2⌉ + 1 = 4).
+        Assert.Equal([1, 3], new MaxPoolSpec(2) { Padding = [1], CeilMode = true }.OutputShape([1, 5]));
+        Assert.Equal([1, 4], new MaxPoolSpec(2) { CeilMode = true }.OutputShape([1, 7]));
         var net = SpecParser.Parse("max_pool(2, ceil_mode=true)").Build<double>([3, 5, 5], new Rng(0));
         var e = Assert.Throws<NotSupportedException>(() => net.Predict(Tensor.Zeros<double>(1, 3, 5, 5)));
         Assert.Contains("Autograd pooling options", e.Message);
