@@ -9,6 +9,7 @@ ICommand[] commands =
     new SpGemmCommand(),
     new KernelCommand(),
     new PredictCommand(),
+    new NativeFree.Cli.Experiments.ExperimentCommand(),
 ];
 
 return Cli.Run(args, commands, Console.Out, Console.Error);
