@@ -9,6 +9,8 @@ ICommand[] commands =
     new SpGemmCommand(),
     new KernelCommand(),
     new PredictCommand(),
+    new InitCommand(),
+    new EvalCommand(),
     new NativeFree.Cli.Experiments.ExperimentCommand(),
 ];
 
