@@ -52,7 +52,7 @@ public sealed class NtkWidthExperiment : IExperiment
                 cancel.ThrowIfCancellationRequested();
                 var net = SpecParser.Parse(SpecAt(widths[w])).Build<double>([d], rng.Fork());
                 parameters = net.ParameterCount;
-                var empirical = EmpiricalNtk(net, x);
+                var empirical = Kernels.Empirical.ModuleKernel.Ntk(net, x);
                 errs[s] = Distance(empirical.AsSpan(), analytic.AsSpan()) / analyticNorm;
             }
             meanErr[w] = errs.Average();
@@ -146,26 +146,6 @@ public sealed class NtkWidthExperiment : IExperiment
     /// <summary>The analytic NTK of the infinite-width limit of the spec.</summary>
     private static Tensor<double> AnalyticNtk(string spec, Tensor<double> x) =>
         KernelFunction.Compute(Kernels.Spec.NetworkSpec.Parse(spec), x, null, new KernelOptions { Kinds = KernelKinds.Ntk }).Ntk!;
-
-    // TODO(kernels-specs): replace with EmpiricalKernel on Module<double> when that lands.
-    private static Tensor<double> EmpiricalNtk(Module<double> net, Tensor<double> x)
-    {
-        int n = x.Dim(0);
-        var ps = net.Parameters();
-        long p = ps.Sum(q => (long)q.Length);
-        var j = new double[n * p];
-        for (int i = 0; i < n; i++)
-        {
-            net.ZeroGrad();
-            var xi = Var<double>.Constant(x.Slice(0, i, i + 1).Contiguous());
-            net.Forward(xi).Sum().Backward();
-            long o = i * p;
-            foreach (var q in ps) { q.Var.Grad!.Value.AsSpan().CopyTo(j.AsSpan((int)o, q.Length)); o += q.Length; }
-        }
-        var k = new double[n * n];
-        Gemm.Multiply(false, true, n, n, (int)p, 1.0, j, (int)p, j, (int)p, 0.0, k, n);
-        return Tensor.FromArray(k, n, n);
-    }
 
     /// <summary>One full-batch gradient step on L = 1/(2n)·Σ(f − y)², the loss the kernel dynamics assume.</summary>
     private static void GdStep(Module<double> net, Tensor<double> x, Tensor<double> y, double lr)
