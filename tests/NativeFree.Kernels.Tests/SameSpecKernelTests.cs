@@ -84,3 +84,20 @@ public class SameSpecKernelTests
         Assert.Equal([4, 2], asym.ShapeArray);
     }
 }
+
+public class SpellingTests
+{
+    [Fact]
+    public void NeuralTangentsSpellingOfParametrizationIsAcceptedByBothGrammars()
+    {
+        var x = new Rng(21).Normal(0.0, 1.0, [3, 4]);
+        const string a = "dense(32, w_std=1.3, parametrization=standard) relu dense(1)";
+        var k1 = KernelFunction.Compute(NetworkSpec.Parse(a), x).Ntk!.ToArray();
+        var k2 = KernelFunction.Compute(NetworkSpec.Parse(a.Replace("parametrization", "parameterization")), x).Ntk!.ToArray();
+        var kn = KernelFunction.Compute(NetworkSpec.Parse(a.Replace("parametrization=standard", "parametrization=ntk")), x).Ntk!.ToArray();
+        Assert.Equal(k1, k2);
+        Assert.NotEqual(k1, kn);
+        Assert.Equal(SpecParser.Parse(a).ToString(), SpecParser.Parse(a.Replace("parametrization", "parameterization")).ToString());
+        Assert.Throws<ArgumentException>(() => NetworkSpec.Parse("dense(32, parameterisation=ntk)"));
+    }
+}

@@ -219,10 +219,12 @@ public static class NetworkSpec
             if (positional.Count > names.Length)
                 throw p.Fail(positional[names.Length].At, names.Length == 0 ? "this layer takes no arguments" : $"too many arguments (this layer takes {string.Join(", ", names)})");
             for (int i = 0; i < positional.Count; i++) _values[names[i]] = positional[i];
-            foreach (var (k, v) in named)
+            foreach (var (given, v) in named)
             {
+                // neural-tangents spells it 'parameterization'; both spellings mean the same argument.
+                string k = given.Equals("parameterization", StringComparison.OrdinalIgnoreCase) ? "parametrization" : given;
                 if (!names.Contains(k, StringComparer.OrdinalIgnoreCase))
-                    throw p.Fail(v.At - k.Length - 1, $"unknown argument '{k}'" + (names.Length > 0 ? $" (known: {string.Join(", ", names)})" : " (this layer takes none)"));
+                    throw p.Fail(v.At - given.Length - 1, $"unknown argument '{k}'" + (names.Length > 0 ? $" (known: {string.Join(", ", names)})" : " (this layer takes none)"));
                 if (_values.ContainsKey(k)) throw p.Fail(v.At, $"argument '{k}' given both by position and by name");
                 _values[k] = v;
             }
