@@ -113,8 +113,8 @@ public static class OpRegistry
     internal static readonly OpInfo Dropout = D("dropout", "nn", "x * mask/(1-p)", curved: false);
     internal static readonly OpInfo Mse = D("mse_loss", "loss", "mean((a-b)^2)");
     internal static readonly OpInfo CrossEntropy = D("cross_entropy", "loss", "-mean(sum(target*log_softmax(logits)))");
-    internal static readonly OpInfo CrossEntropyIndex = P("cross_entropy_index", "loss", "dlogits = g*(softmax(logits) - target)/N, target = (1-eps)*onehot + eps/C");
-    internal static readonly OpInfo CrossEntropyIndexGrad = P("cross_entropy_index_grad", "loss", "of y = (p - target)*g/N, p = softmax(logits): dlogits = (g/N)*p*(u - rowsum(u*p)), dg = sum(u*(p - target))/N");
+    internal static readonly OpInfo CrossEntropyIndex = P("cross_entropy_index", "loss", "dlogits = g*(alpha*softmax(logits) - t)/D, t = (1-eps)*w[y]*onehot + eps/C*w (0 if ignored), alpha = rowsum(t), D = sum of w[y] not ignored");
+    internal static readonly OpInfo CrossEntropyIndexGrad = P("cross_entropy_index_grad", "loss", "of y = (alpha*p - t)*g/D, p = softmax(logits): dlogits = (g/D)*alpha*p*(u - rowsum(u*p)), dg = sum(u*(alpha*p - t))/D");
     internal static readonly OpInfo Huber = D("huber_loss", "loss", "mean(where(|d|<=delta, d^2/2, delta*(|d|-delta/2)))");
     internal static readonly OpInfo Hinge = D("hinge_loss", "loss", "mean(relu(1 - y*s))", curved: false);
     internal static readonly OpInfo SquaredHinge = D("squared_hinge_loss", "loss", "mean(relu(1 - y*s)^2)");

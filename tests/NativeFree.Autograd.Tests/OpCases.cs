@@ -209,16 +209,16 @@ internal static class OpCases
         ["cross_entropy_index"] = (s, r) =>
         {
             int n = 1 + r.Next(4), c = 1 + r.Next(5);
-            var classes = Enumerable.Range(0, n).Select(_ => r.Next(c)).ToArray();
+            var (classes, weight, ignore) = CrossEntropyTargets(r, n, c);
             double smoothing = r.Next(2) == 0 ? 0 : 0.2;
-            return ([U(r, [n, c], -3, 3)], a => Nn.CrossEntropy(a[0], classes, smoothing));
+            return ([U(r, [n, c], -3, 3)], a => Nn.CrossEntropy(a[0], classes, smoothing, weight, ignore));
         },
         // The recorded backward of cross_entropy_index: its gradient (logits scaled by a scalar weight w,
         // so the primitive's g input depends on a[1]) as a function of logits and w, weighted.
         ["cross_entropy_index_grad"] = (s, r) =>
         {
             int n = 1 + r.Next(4), c = 1 + r.Next(5);
-            var classes = Enumerable.Range(0, n).Select(_ => r.Next(c)).ToArray();
+            var (classes, weight, ignore) = CrossEntropyTargets(r, n, c);
             double smoothing = r.Next(2) == 0 ? 0 : 0.2;
             var w = Weights([n, c]);
             return ([U(r, [n, c], -3, 3), U(r, [1], 0.5, 2)], a =>
@@ -229,7 +229,7 @@ internal static class OpCases
                 using (GradMode.Set(true))
                 {
                     var z = Var<double>.Parameter(Tensor.Zeros<double>([n, c]));
-                    var loss = (Nn.CrossEntropy(a[0] + z, classes, smoothing) * a[1]).Sum();
+                    var loss = (Nn.CrossEntropy(a[0] + z, classes, smoothing, weight, ignore) * a[1]).Sum();
                     return Autodiff.Gradients(loss, [z], createGraph: record)[0]! * w;
                 }
             });
@@ -384,6 +384,19 @@ internal static class OpCases
             if (win.OutH(h) < 1 || win.OutW(w) < 1) continue;
             return (U(r, [1 + r.Next(2), cin, h, w]), U(r, [cout, cin / groups, kh, kw]), U(r, [cout]), win, groups);
         }
+    }
+
+    // Targets for cross-entropy: maybe class weights in [0.5, 2], maybe an ignore index (−1, or a real class)
+    // with some rows set to it; at least one row is kept, so the mean is finite.
+    private static (int[] Classes, Tensor<double>? Weight, int Ignore) CrossEntropyTargets(Random r, int n, int c)
+    {
+        var classes = Enumerable.Range(0, n).Select(_ => r.Next(c)).ToArray();
+        var weight = r.Next(2) == 0 ? null : U(r, [c], 0.5, 2);
+        int ignore = r.Next(3) switch { 0 => -100, 1 => -1, _ => r.Next(c) };
+        for (int i = 1; i < n; i++) if (r.Next(3) == 0) classes[i] = ignore;
+        if (c == 1 && ignore == 0) ignore = -1;           // the only class cannot be ignored and kept
+        if (classes[0] == ignore) classes[0] = ignore == 0 ? 1 : 0;
+        return (classes, weight, ignore);
     }
 
     // ∂f/∂x as a differentiable var (recording forced on: GradCheck's numeric pass runs without it).

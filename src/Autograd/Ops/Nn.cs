@@ -38,17 +38,37 @@ public static class Nn
     }
 
     /// <summary>
-    /// Cross-entropy from logits [N, C] and class indices (length N), averaged over N. With label
-    /// smoothing ε the target is (1 − ε)·onehot + ε/C.
+    /// Cross-entropy from logits [N, C] and class indices (length N), as torch.nn.functional.cross_entropy with
+    /// reduction='mean'. Row i contributes w[y_i]·(−log softmax(logits)[i, y_i]); the sum is divided by
+    /// Σ w[y_i] over the rows that are not ignored (N without weights and ignored rows). With label smoothing ε
+    /// the target is (1 − ε)·onehot + ε/C; with weights the smoothing part of a row is (ε/C)·Σ_c w[c]·(−log p[i, c]),
+    /// over the same divisor (torch's formula).
     /// </summary>
-    public static Var<T> CrossEntropy<T>(Var<T> logits, int[] classes, double labelSmoothing = 0) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    /// <param name="logits">Unnormalised scores [N, C].</param>
+    /// <param name="classes">Target class per row, in [0, C) or equal to <paramref name="ignoreIndex"/>.</param>
+    /// <param name="labelSmoothing">ε in [0, 1].</param>
+    /// <param name="weight">Optional per-class weights [C] (not differentiated), as torch's <c>weight</c>.</param>
+    /// <param name="ignoreIndex">A target equal to this adds nothing to the loss or the divisor, and its row's gradient is 0
+    /// (torch's default −100). When every target is ignored (or the weights of the kept targets sum to 0) the loss is
+    /// 0/0 = NaN and the gradient is 0, exactly as in PyTorch.</param>
+    public static Var<T> CrossEntropy<T>(Var<T> logits, int[] classes, double labelSmoothing = 0, Tensor<T>? weight = null, int ignoreIndex = -100)
+        where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         var (n, c) = CheckLogits(logits, labelSmoothing);
         ArgumentNullException.ThrowIfNull(classes);
         if (classes.Length != n) throw new ArgumentException($"Cross-entropy: {classes.Length} class labels for {n} rows of logits {ShapeUtil.Format(logits.Shape)}.", nameof(classes));
         foreach (int k in classes)
-            if ((uint)k >= (uint)c) throw new ArgumentException($"Cross-entropy: class {k} is out of range for {c} classes.", nameof(classes));
-        return Var<T>.CrossEntropyIndex(logits, (int[])classes.Clone(), labelSmoothing);
+            if ((uint)k >= (uint)c && k != ignoreIndex) throw new ArgumentException($"Cross-entropy: class {k} is out of range for {c} classes (and is not the ignore index {ignoreIndex}).", nameof(classes));
+        return Var<T>.CrossEntropyIndex(logits, (int[])classes.Clone(), labelSmoothing, ClassWeights(weight, c, logits), ignoreIndex);
+    }
+
+    // The class weights as a private array of length C (the loss keeps it for its backward).
+    private static T[]? ClassWeights<T>(Tensor<T>? weight, int c, Var<T> scores) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        if (weight is null) return null;
+        if (weight.Rank != 1 || weight.Shape[0] != c)
+            throw new ArgumentException($"Class weights must have shape [{c}] for scores {ShapeUtil.Format(scores.Shape)}; got {ShapeUtil.Format(weight.Shape)}.", nameof(weight));
+        return weight.ToArray();
     }
 
     /// <summary>Cross-entropy from logits [N, C] and soft targets [N, C] (rows are distributions), averaged over N, with optional label smoothing.</summary>
