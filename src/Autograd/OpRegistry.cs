@@ -117,5 +117,6 @@ public static class OpRegistry
     internal static readonly OpInfo CrossEntropyIndexGrad = P("cross_entropy_index_grad", "loss", "of y = (alpha*p - t)*g/D, p = softmax(logits): dlogits = (g/D)*alpha*p*(u - rowsum(u*p)), dg = sum(u*(alpha*p - t))/D");
     internal static readonly OpInfo Huber = D("huber_loss", "loss", "mean(where(|d|<=delta, d^2/2, delta*(|d|-delta/2)))");
     internal static readonly OpInfo Hinge = D("hinge_loss", "loss", "mean(relu(1 - y*s))", curved: false);
+    internal static readonly OpInfo MultiMargin = D("multi_margin_loss", "loss", "reduce(sum_{j!=y} w[y]*relu(margin - x[y] + x[j])^p / C)");
     internal static readonly OpInfo SquaredHinge = D("squared_hinge_loss", "loss", "mean(relu(1 - y*s)^2)");
 }

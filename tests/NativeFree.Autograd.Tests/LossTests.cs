@@ -110,3 +110,70 @@ public class WeightedCrossEntropyTests
         Assert.Throws<ArgumentException>(() => Nn.CrossEntropy(x, [0, -1]));   // −1 is not the default ignore index
     }
 }
+
+/// <summary>MultiMarginLoss against torch's kernel written as a loop, and its gradient away from the kinks.</summary>
+public class MultiMarginLossTests
+{
+    // torch's multi_margin_loss_cpu_kernel: h = z or z² for z = margin − x[y] + x[j] > 0, times w[y], summed over j ≠ y, / C.
+    private static double[] Reference(Tensor<double> x, int[] y, int p, double margin, double[]? w)
+    {
+        int n = x.Shape[0], c = x.Shape[1];
+        var loss = new double[n];
+        for (int i = 0; i < n; i++)
+        {
+            double sum = 0;
+            for (int j = 0; j < c; j++)
+            {
+                if (j == y[i]) continue;
+                double z = margin - x[i, y[i]] + x[i, j];
+                if (z > 0) sum += (p == 1 ? z : z * z) * (w?[y[i]] ?? 1);
+            }
+            loss[i] = sum / c;
+        }
+        return loss;
+    }
+
+    [Theory]
+    [InlineData(1, 1.0, false)]
+    [InlineData(2, 1.0, false)]
+    [InlineData(1, 0.3, true)]
+    [InlineData(2, 2.0, true)]
+    public void Matches_torchs_loop_for_every_reduction(int p, double margin, bool weighted)
+    {
+        var x = OpCases.U(new Random(9), [5, 4], -1.5, 1.5);
+        int[] y = [0, 3, 1, 1, 2];
+        var w = weighted ? Tensor.FromArray(new[] { 0.5, 1.5, 2.0, 0.25 }, 4) : null;
+        var expected = Reference(x, y, p, margin, w?.ToArray());
+        Assert.Contains(expected, e => e > 0);
+        var none = Nn.MultiMarginLoss(Var<double>.Constant(x), y, p, margin, w, Reduction.None);
+        Assert.Equal([5], none.Value.ShapeArray);
+        for (int i = 0; i < 5; i++) Assert.Equal(expected[i], none.Value[i], 13);
+        Assert.Equal(expected.Sum(), Nn.MultiMarginLoss(Var<double>.Constant(x), y, p, margin, w, Reduction.Sum).Item(), 13);
+        Assert.Equal(expected.Average(), Nn.MultiMarginLoss(Var<double>.Constant(x), y, p, margin, w).Item(), 13);
+    }
+
+    [Theory]
+    [InlineData(1, Reduction.Mean)]
+    [InlineData(2, Reduction.Mean)]
+    [InlineData(1, Reduction.None)]
+    [InlineData(2, Reduction.Sum)]
+    public void Gradient_matches_finite_differences_away_from_the_kinks(int p, Reduction reduction)
+    {
+        var (x, y) = OpCases.MultiMarginScores(new Random(4 + p), 4, 5, 1.0);
+        var w = Tensor.FromArray(new[] { 0.5, 1.5, 2.0, 0.25, 1.0 }, 5);
+        var result = GradCheck.Run(a => Nn.MultiMarginLoss(a[0], y, p, 1.0, w, reduction), [x]);
+        Assert.True(result.Passed, result.ToString());
+    }
+
+    [Fact]
+    public void The_true_class_term_is_excluded_and_bad_arguments_are_refused()
+    {
+        // All scores equal: every j ≠ y gives z = margin, the j = y term (also margin) must not count.
+        var loss = Nn.MultiMarginLoss(Var<double>.Constant(Tensor.Zeros<double>(1, 4)), [2], margin: 1.0);
+        Assert.Equal(3.0 / 4, loss.Item(), 15);
+        var x = Var<double>.Constant(Tensor.Zeros<double>(2, 3));
+        Assert.Throws<ArgumentException>(() => Nn.MultiMarginLoss(x, [0, 1], p: 3));
+        Assert.Throws<ArgumentException>(() => Nn.MultiMarginLoss(x, [0, 3]));
+        Assert.Contains("[2, 3]", Assert.Throws<ArgumentException>(() => Nn.MultiMarginLoss(x, [0])).Message);
+    }
+}

@@ -243,6 +243,15 @@ internal static class OpCases
         },
         ["hinge_loss"] = (s, r) => Margin(s, r, (x, y) => Nn.HingeLoss(x, y)),
         ["squared_hinge_loss"] = (s, r) => Margin(s, r, (x, y) => Nn.SquaredHingeLoss(x, y)),
+        ["multi_margin_loss"] = (s, r) =>
+        {
+            int n = 1 + r.Next(3), c = 1 + r.Next(4), p = 1 + r.Next(2);
+            double margin = r.Next(2) == 0 ? 1 : 0.5;
+            var (x, classes) = MultiMarginScores(r, n, c, margin);
+            var weight = r.Next(2) == 0 ? null : U(r, [c], 0.5, 2);
+            var reduction = (Reduction)r.Next(3);
+            return ([x], a => { var y = Nn.MultiMarginLoss(a[0], classes, p, margin, weight, reduction); return y * Weights(y.Value.ShapeArray); });
+        },
     };
 
     // ------------------------------------------------------------------ generators
@@ -384,6 +393,18 @@ internal static class OpCases
             if (win.OutH(h) < 1 || win.OutW(w) < 1) continue;
             return (U(r, [1 + r.Next(2), cin, h, w]), U(r, [cout, cin / groups, kh, kw]), U(r, [cout]), win, groups);
         }
+    }
+
+    // Scores [n, c] and classes with every hinge argument margin − x[y] + x[j] (j ≠ y) at least 0.2 from its kink.
+    public static (Tensor<double> X, int[] Classes) MultiMarginScores(Random r, int n, int c, double margin)
+    {
+        var classes = Enumerable.Range(0, n).Select(_ => r.Next(c)).ToArray();
+        var x = U(r, [n, c]);
+        var z = Away(r, [n, c], 0.2);
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < c; j++)
+                if (j != classes[i]) x[i, j] = z[i, j] - margin + x[i, classes[i]];
+        return (x, classes);
     }
 
     // Targets for cross-entropy: maybe class weights in [0.5, 2], maybe an ignore index (−1, or a real class)

@@ -2,6 +2,17 @@ using NativeFree.Tensors;
 
 namespace NativeFree.Autograd;
 
+/// <summary>How a loss combines its per-sample values (torch's <c>reduction</c>).</summary>
+public enum Reduction
+{
+    /// <summary>The mean over samples.</summary>
+    Mean,
+    /// <summary>The sum over samples.</summary>
+    Sum,
+    /// <summary>No reduction: one loss per sample.</summary>
+    None,
+}
+
 /// <summary>
 /// Neural-network functions and losses, all written with the primitives of <see cref="Var{T}"/>
 /// (so they need no derivative rules of their own and support any order of derivative).
@@ -100,6 +111,53 @@ public static class Nn
         var linear = (ad - T.CreateTruncating(0.5 * delta)) * dl;
         return Var<T>.Where(small, quadratic, linear).Mean();
     }
+
+    /// <summary>
+    /// Multi-class hinge loss, torch.nn.MultiMarginLoss: for scores x [N, C] and classes y (length N),
+    /// loss_i = Σ_{j≠y_i} w[y_i]·max(0, margin − x[i, y_i] + x[i, j])^p / C, reduced over the rows by
+    /// <paramref name="reduction"/> (mean divides by N, not by the weights — torch does the same here).
+    /// The weight multiplies the powered term, as torch's kernel does (its docs draw it inside the max).
+    /// At the kink margin − x[y] + x[j] = 0 the term's gradient is 0 (torch: only z &gt; 0 counts).
+    /// </summary>
+    /// <param name="scores">Scores [N, C].</param>
+    /// <param name="classes">The true class per row, in [0, C).</param>
+    /// <param name="p">1 or 2.</param>
+    /// <param name="margin">The margin (torch's default 1).</param>
+    /// <param name="weight">Optional per-class weights [C] (not differentiated).</param>
+    /// <param name="reduction">Mean or sum over rows, or None for the [N] per-row losses.</param>
+    public static Var<T> MultiMarginLoss<T>(Var<T> scores, int[] classes, int p = 1, double margin = 1, Tensor<T>? weight = null, Reduction reduction = Reduction.Mean)
+        where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        if (scores.Rank != 2) throw new ArgumentException($"MultiMarginLoss expects scores of shape [N, C]; got {ShapeUtil.Format(scores.Shape)}.", nameof(scores));
+        if (p is not (1 or 2)) throw new ArgumentException($"MultiMarginLoss supports p = 1 or 2 (as torch); got {p}.", nameof(p));
+        int n = scores.Shape[0], c = scores.Shape[1];
+        ArgumentNullException.ThrowIfNull(classes);
+        if (classes.Length != n) throw new ArgumentException($"MultiMarginLoss: {classes.Length} class labels for {n} rows of scores {ShapeUtil.Format(scores.Shape)}.", nameof(classes));
+        foreach (int k in classes)
+            if ((uint)k >= (uint)c) throw new ArgumentException($"MultiMarginLoss: class {k} is out of range for {c} classes.", nameof(classes));
+        var w = ClassWeights(weight, c, scores);
+        // Per row: the factor w[y_i]/C on every j ≠ y_i, 0 at j = y_i (that term would be max(0, margin)^p).
+        var factor = Tensor.Zeros<T>(n, c);
+        for (int i = 0; i < n; i++)
+        {
+            T f = (w is null ? T.One : w[classes[i]]) / T.CreateTruncating(c);
+            for (int j = 0; j < c; j++) factor[i, j] = j == classes[i] ? T.Zero : f;
+        }
+        var target = scores.Gather(1, (int[])classes.Clone(), [n, 1]);                   // x[i, y_i], [N, 1]
+        var hinge = (scores - target + T.CreateTruncating(margin)).Relu();
+        if (p == 2) hinge = hinge * hinge;
+        var rows = (hinge * Var<T>.Constant(factor)).Sum([1]);
+        return Reduce(rows, reduction);
+    }
+
+    private static Var<T> Reduce<T>(Var<T> perRow, Reduction reduction) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+        => reduction switch
+        {
+            Reduction.Mean => perRow.Mean(),
+            Reduction.Sum => perRow.Sum(),
+            Reduction.None => perRow,
+            _ => throw new ArgumentOutOfRangeException(nameof(reduction), reduction, "Reduction must be Mean, Sum or None."),
+        };
 
     /// <summary>Hinge loss mean(max(0, 1 − y·s)) for labels y ∈ {−1, +1}.</summary>
     public static Var<T> HingeLoss<T>(Var<T> scores, Var<T> labels) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
