@@ -104,8 +104,10 @@ public static class OpRegistry
     internal static readonly OpInfo Col2Im = P("col2im", "conv", "dcols = im2col(g)", curved: false);
     internal static readonly OpInfo Conv2d = D("conv2d", "conv", "matmul(weight, im2col(x)) + bias");
     internal static readonly OpInfo Conv1d = D("conv1d", "conv", "conv2d of height 1");
-    internal static readonly OpInfo MaxPool2d = D("max_pool2d", "conv", "max over im2col patches", curved: false);
-    internal static readonly OpInfo AvgPool2d = D("avg_pool2d", "conv", "mean over im2col patches", curved: false);
+    internal static readonly OpInfo MaxPool2d = D("max_pool2d", "conv", "max over im2col patches (ceil mode: -inf padded on the right)", curved: false);
+    internal static readonly OpInfo AvgPool2d = D("avg_pool2d", "conv", "sum over im2col patches / window size (clipped to the padded input, or to the input without count_include_pad)", curved: false);
+    internal static readonly OpInfo MaxPool1d = D("max_pool1d", "conv", "max_pool2d of height 1", curved: false);
+    internal static readonly OpInfo AvgPool1d = D("avg_pool1d", "conv", "avg_pool2d of height 1", curved: false);
     internal static readonly OpInfo LayerNorm = D("layer_norm", "nn", "(x-mean)/sqrt(var+eps)*w + b");
     internal static readonly OpInfo BatchNorm = D("batch_norm", "nn", "(x-mean_c)/sqrt(var_c+eps)*w_c + b_c");
     // ---- neural-network functions and losses (all derived)

@@ -169,12 +169,27 @@ internal static class OpCases
         {
             var (x, win) = RandomWindowInput(r, poolPadding: true);
             var distinct = Distinct(r, x.ShapeArray);
-            return ([distinct], a => { var y = NnLayers.MaxPool2d(a[0], win.KernelH, win.KernelW, win.StrideH, win.StrideW, win.PadH, win.PadW); return y * Weights(y.Value.ShapeArray); });
+            bool ceil = r.Next(2) == 0;
+            return ([distinct], a => { var y = NnLayers.MaxPool2d(a[0], win.KernelH, win.KernelW, win.StrideH, win.StrideW, win.PadH, win.PadW, ceil); return y * Weights(y.Value.ShapeArray); });
         },
         ["avg_pool2d"] = (s, r) =>
         {
             var (x, win) = RandomWindowInput(r, poolPadding: true);
-            return ([x], a => { var y = NnLayers.AvgPool2d(a[0], win.KernelH, win.KernelW, win.StrideH, win.StrideW, win.PadH, win.PadW); return y * Weights(y.Value.ShapeArray); });
+            bool ceil = r.Next(2) == 0, includePad = r.Next(2) == 0;
+            return ([x], a => { var y = NnLayers.AvgPool2d(a[0], win.KernelH, win.KernelW, win.StrideH, win.StrideW, win.PadH, win.PadW, ceil, includePad); return y * Weights(y.Value.ShapeArray); });
+        },
+        ["max_pool1d"] = (s, r) =>
+        {
+            var (x, win) = RandomWindowInput(r, poolPadding: true);
+            var distinct = Distinct(r, [x.Shape[0], x.Shape[1], x.Shape[3]]);
+            bool ceil = r.Next(2) == 0;
+            return ([distinct], a => { var y = NnLayers.MaxPool1d(a[0], win.KernelW, win.StrideW, win.PadW, ceil); return y * Weights(y.Value.ShapeArray); });
+        },
+        ["avg_pool1d"] = (s, r) =>
+        {
+            var (x, win) = RandomWindowInput(r, poolPadding: true);
+            bool ceil = r.Next(2) == 0, includePad = r.Next(2) == 0;
+            return ([x.Select(2, 0)], a => { var y = NnLayers.AvgPool1d(a[0], win.KernelW, win.StrideW, win.PadW, ceil, includePad); return y * Weights(y.Value.ShapeArray); });
         },
         ["layer_norm"] = (s, r) =>
         {
@@ -378,7 +393,11 @@ internal static class OpCases
             int dh = poolPadding ? 1 : 1 + r.Next(2), dw = poolPadding ? 1 : 1 + r.Next(2);
             var win = new Window2d(kh, kw, 1 + r.Next(2), 1 + r.Next(2), ph, pw, dh, dw);
             int h = 2 + r.Next(4), w = 2 + r.Next(4);
-            if (win.OutH(h) >= 1 && win.OutW(w) >= 1) return (U(r, [1 + r.Next(2), 1 + r.Next(2), h, w]), win);
+            // Pooling checks the window against torch's rule (Window2d.OutH rounds a negative span up to 1 for stride ≥ 2).
+            bool fits = poolPadding
+                ? NnLayers.PoolOutputLength(h, kh, win.StrideH, ph, false) >= 1 && NnLayers.PoolOutputLength(w, kw, win.StrideW, pw, false) >= 1
+                : win.OutH(h) >= 1 && win.OutW(w) >= 1;
+            if (fits) return (U(r, [1 + r.Next(2), 1 + r.Next(2), h, w]), win);
         }
     }
 
