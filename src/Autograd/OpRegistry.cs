@@ -104,8 +104,10 @@ public static class OpRegistry
     internal static readonly OpInfo Col2Im = P("col2im", "conv", "dcols = im2col(g)", curved: false);
     internal static readonly OpInfo Conv2d = D("conv2d", "conv", "matmul(weight, im2col(x)) + bias");
     internal static readonly OpInfo Conv1d = D("conv1d", "conv", "conv2d of height 1");
-    internal static readonly OpInfo MaxPool2d = D("max_pool2d", "conv", "max over im2col patches", curved: false);
-    internal static readonly OpInfo AvgPool2d = D("avg_pool2d", "conv", "mean over im2col patches", curved: false);
+    internal static readonly OpInfo MaxPool2d = D("max_pool2d", "conv", "max over im2col patches (ceil mode: -inf padded on the right)", curved: false);
+    internal static readonly OpInfo AvgPool2d = D("avg_pool2d", "conv", "sum over im2col patches / window size (clipped to the padded input, or to the input without count_include_pad)", curved: false);
+    internal static readonly OpInfo MaxPool1d = D("max_pool1d", "conv", "max_pool2d of height 1", curved: false);
+    internal static readonly OpInfo AvgPool1d = D("avg_pool1d", "conv", "avg_pool2d of height 1", curved: false);
     internal static readonly OpInfo LayerNorm = D("layer_norm", "nn", "(x-mean)/sqrt(var+eps)*w + b");
     internal static readonly OpInfo BatchNorm = D("batch_norm", "nn", "(x-mean_c)/sqrt(var_c+eps)*w_c + b_c");
     // ---- neural-network functions and losses (all derived)
@@ -113,9 +115,10 @@ public static class OpRegistry
     internal static readonly OpInfo Dropout = D("dropout", "nn", "x * mask/(1-p)", curved: false);
     internal static readonly OpInfo Mse = D("mse_loss", "loss", "mean((a-b)^2)");
     internal static readonly OpInfo CrossEntropy = D("cross_entropy", "loss", "-mean(sum(target*log_softmax(logits)))");
-    internal static readonly OpInfo CrossEntropyIndex = P("cross_entropy_index", "loss", "dlogits = g*(softmax(logits) - target)/N, target = (1-eps)*onehot + eps/C");
-    internal static readonly OpInfo CrossEntropyIndexGrad = P("cross_entropy_index_grad", "loss", "of y = (p - target)*g/N, p = softmax(logits): dlogits = (g/N)*p*(u - rowsum(u*p)), dg = sum(u*(p - target))/N");
+    internal static readonly OpInfo CrossEntropyIndex = P("cross_entropy_index", "loss", "dlogits = g*(alpha*softmax(logits) - t)/D, t = (1-eps)*w[y]*onehot + eps/C*w (0 if ignored), alpha = rowsum(t), D = sum of w[y] not ignored");
+    internal static readonly OpInfo CrossEntropyIndexGrad = P("cross_entropy_index_grad", "loss", "of y = (alpha*p - t)*g/D, p = softmax(logits): dlogits = (g/D)*alpha*p*(u - rowsum(u*p)), dg = sum(u*(alpha*p - t))/D");
     internal static readonly OpInfo Huber = D("huber_loss", "loss", "mean(where(|d|<=delta, d^2/2, delta*(|d|-delta/2)))");
     internal static readonly OpInfo Hinge = D("hinge_loss", "loss", "mean(relu(1 - y*s))", curved: false);
+    internal static readonly OpInfo MultiMargin = D("multi_margin_loss", "loss", "reduce(sum_{j!=y} w[y]*relu(margin - x[y] + x[j])^p / C)");
     internal static readonly OpInfo SquaredHinge = D("squared_hinge_loss", "loss", "mean(relu(1 - y*s)^2)");
 }

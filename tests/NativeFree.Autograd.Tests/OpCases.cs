@@ -169,12 +169,27 @@ internal static class OpCases
         {
             var (x, win) = RandomWindowInput(r, poolPadding: true);
             var distinct = Distinct(r, x.ShapeArray);
-            return ([distinct], a => { var y = NnLayers.MaxPool2d(a[0], win.KernelH, win.KernelW, win.StrideH, win.StrideW, win.PadH, win.PadW); return y * Weights(y.Value.ShapeArray); });
+            bool ceil = r.Next(2) == 0;
+            return ([distinct], a => { var y = NnLayers.MaxPool2d(a[0], win.KernelH, win.KernelW, win.StrideH, win.StrideW, win.PadH, win.PadW, ceil); return y * Weights(y.Value.ShapeArray); });
         },
         ["avg_pool2d"] = (s, r) =>
         {
             var (x, win) = RandomWindowInput(r, poolPadding: true);
-            return ([x], a => { var y = NnLayers.AvgPool2d(a[0], win.KernelH, win.KernelW, win.StrideH, win.StrideW, win.PadH, win.PadW); return y * Weights(y.Value.ShapeArray); });
+            bool ceil = r.Next(2) == 0, includePad = r.Next(2) == 0;
+            return ([x], a => { var y = NnLayers.AvgPool2d(a[0], win.KernelH, win.KernelW, win.StrideH, win.StrideW, win.PadH, win.PadW, ceil, includePad); return y * Weights(y.Value.ShapeArray); });
+        },
+        ["max_pool1d"] = (s, r) =>
+        {
+            var (x, win) = RandomWindowInput(r, poolPadding: true);
+            var distinct = Distinct(r, [x.Shape[0], x.Shape[1], x.Shape[3]]);
+            bool ceil = r.Next(2) == 0;
+            return ([distinct], a => { var y = NnLayers.MaxPool1d(a[0], win.KernelW, win.StrideW, win.PadW, ceil); return y * Weights(y.Value.ShapeArray); });
+        },
+        ["avg_pool1d"] = (s, r) =>
+        {
+            var (x, win) = RandomWindowInput(r, poolPadding: true);
+            bool ceil = r.Next(2) == 0, includePad = r.Next(2) == 0;
+            return ([x.Select(2, 0)], a => { var y = NnLayers.AvgPool1d(a[0], win.KernelW, win.StrideW, win.PadW, ceil, includePad); return y * Weights(y.Value.ShapeArray); });
         },
         ["layer_norm"] = (s, r) =>
         {
@@ -209,16 +224,16 @@ internal static class OpCases
         ["cross_entropy_index"] = (s, r) =>
         {
             int n = 1 + r.Next(4), c = 1 + r.Next(5);
-            var classes = Enumerable.Range(0, n).Select(_ => r.Next(c)).ToArray();
+            var (classes, weight, ignore) = CrossEntropyTargets(r, n, c);
             double smoothing = r.Next(2) == 0 ? 0 : 0.2;
-            return ([U(r, [n, c], -3, 3)], a => Nn.CrossEntropy(a[0], classes, smoothing));
+            return ([U(r, [n, c], -3, 3)], a => Nn.CrossEntropy(a[0], classes, smoothing, weight, ignore));
         },
         // The recorded backward of cross_entropy_index: its gradient (logits scaled by a scalar weight w,
         // so the primitive's g input depends on a[1]) as a function of logits and w, weighted.
         ["cross_entropy_index_grad"] = (s, r) =>
         {
             int n = 1 + r.Next(4), c = 1 + r.Next(5);
-            var classes = Enumerable.Range(0, n).Select(_ => r.Next(c)).ToArray();
+            var (classes, weight, ignore) = CrossEntropyTargets(r, n, c);
             double smoothing = r.Next(2) == 0 ? 0 : 0.2;
             var w = Weights([n, c]);
             return ([U(r, [n, c], -3, 3), U(r, [1], 0.5, 2)], a =>
@@ -229,7 +244,7 @@ internal static class OpCases
                 using (GradMode.Set(true))
                 {
                     var z = Var<double>.Parameter(Tensor.Zeros<double>([n, c]));
-                    var loss = (Nn.CrossEntropy(a[0] + z, classes, smoothing) * a[1]).Sum();
+                    var loss = (Nn.CrossEntropy(a[0] + z, classes, smoothing, weight, ignore) * a[1]).Sum();
                     return Autodiff.Gradients(loss, [z], createGraph: record)[0]! * w;
                 }
             });
@@ -243,6 +258,15 @@ internal static class OpCases
         },
         ["hinge_loss"] = (s, r) => Margin(s, r, (x, y) => Nn.HingeLoss(x, y)),
         ["squared_hinge_loss"] = (s, r) => Margin(s, r, (x, y) => Nn.SquaredHingeLoss(x, y)),
+        ["multi_margin_loss"] = (s, r) =>
+        {
+            int n = 1 + r.Next(3), c = 1 + r.Next(4), p = 1 + r.Next(2);
+            double margin = r.Next(2) == 0 ? 1 : 0.5;
+            var (x, classes) = MultiMarginScores(r, n, c, margin);
+            var weight = r.Next(2) == 0 ? null : U(r, [c], 0.5, 2);
+            var reduction = (Reduction)r.Next(3);
+            return ([x], a => { var y = Nn.MultiMarginLoss(a[0], classes, p, margin, weight, reduction); return y * Weights(y.Value.ShapeArray); });
+        },
     };
 
     // ------------------------------------------------------------------ generators
@@ -369,7 +393,11 @@ internal static class OpCases
             int dh = poolPadding ? 1 : 1 + r.Next(2), dw = poolPadding ? 1 : 1 + r.Next(2);
             var win = new Window2d(kh, kw, 1 + r.Next(2), 1 + r.Next(2), ph, pw, dh, dw);
             int h = 2 + r.Next(4), w = 2 + r.Next(4);
-            if (win.OutH(h) >= 1 && win.OutW(w) >= 1) return (U(r, [1 + r.Next(2), 1 + r.Next(2), h, w]), win);
+            // Pooling checks the window against torch's rule (Window2d.OutH rounds a negative span up to 1 for stride ≥ 2).
+            bool fits = poolPadding
+                ? NnLayers.PoolOutputLength(h, kh, win.StrideH, ph, false) >= 1 && NnLayers.PoolOutputLength(w, kw, win.StrideW, pw, false) >= 1
+                : win.OutH(h) >= 1 && win.OutW(w) >= 1;
+            if (fits) return (U(r, [1 + r.Next(2), 1 + r.Next(2), h, w]), win);
         }
     }
 
@@ -384,6 +412,31 @@ internal static class OpCases
             if (win.OutH(h) < 1 || win.OutW(w) < 1) continue;
             return (U(r, [1 + r.Next(2), cin, h, w]), U(r, [cout, cin / groups, kh, kw]), U(r, [cout]), win, groups);
         }
+    }
+
+    // Scores [n, c] and classes with every hinge argument margin − x[y] + x[j] (j ≠ y) at least 0.2 from its kink.
+    public static (Tensor<double> X, int[] Classes) MultiMarginScores(Random r, int n, int c, double margin)
+    {
+        var classes = Enumerable.Range(0, n).Select(_ => r.Next(c)).ToArray();
+        var x = U(r, [n, c]);
+        var z = Away(r, [n, c], 0.2);
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < c; j++)
+                if (j != classes[i]) x[i, j] = z[i, j] - margin + x[i, classes[i]];
+        return (x, classes);
+    }
+
+    // Targets for cross-entropy: maybe class weights in [0.5, 2], maybe an ignore index (−1, or a real class)
+    // with some rows set to it; at least one row is kept, so the mean is finite.
+    private static (int[] Classes, Tensor<double>? Weight, int Ignore) CrossEntropyTargets(Random r, int n, int c)
+    {
+        var classes = Enumerable.Range(0, n).Select(_ => r.Next(c)).ToArray();
+        var weight = r.Next(2) == 0 ? null : U(r, [c], 0.5, 2);
+        int ignore = r.Next(3) switch { 0 => -100, 1 => -1, _ => r.Next(c) };
+        for (int i = 1; i < n; i++) if (r.Next(3) == 0) classes[i] = ignore;
+        if (c == 1 && ignore == 0) ignore = -1;           // the only class cannot be ignored and kept
+        if (classes[0] == ignore) classes[0] = ignore == 0 ? 1 : 0;
+        return (classes, weight, ignore);
     }
 
     // ∂f/∂x as a differentiable var (recording forced on: GradCheck's numeric pass runs without it).

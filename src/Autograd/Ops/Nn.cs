@@ -2,6 +2,17 @@ using NativeFree.Tensors;
 
 namespace NativeFree.Autograd;
 
+/// <summary>How a loss combines its per-sample values (torch's <c>reduction</c>).</summary>
+public enum Reduction
+{
+    /// <summary>The mean over samples.</summary>
+    Mean,
+    /// <summary>The sum over samples.</summary>
+    Sum,
+    /// <summary>No reduction: one loss per sample.</summary>
+    None,
+}
+
 /// <summary>
 /// Neural-network functions and losses, all written with the primitives of <see cref="Var{T}"/>
 /// (so they need no derivative rules of their own and support any order of derivative).
@@ -38,17 +49,37 @@ public static class Nn
     }
 
     /// <summary>
-    /// Cross-entropy from logits [N, C] and class indices (length N), averaged over N. With label
-    /// smoothing ε the target is (1 − ε)·onehot + ε/C.
+    /// Cross-entropy from logits [N, C] and class indices (length N), as torch.nn.functional.cross_entropy with
+    /// reduction='mean'. Row i contributes w[y_i]·(−log softmax(logits)[i, y_i]); the sum is divided by
+    /// Σ w[y_i] over the rows that are not ignored (N without weights and ignored rows). With label smoothing ε
+    /// the target is (1 − ε)·onehot + ε/C; with weights the smoothing part of a row is (ε/C)·Σ_c w[c]·(−log p[i, c]),
+    /// over the same divisor (torch's formula).
     /// </summary>
-    public static Var<T> CrossEntropy<T>(Var<T> logits, int[] classes, double labelSmoothing = 0) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    /// <param name="logits">Unnormalised scores [N, C].</param>
+    /// <param name="classes">Target class per row, in [0, C) or equal to <paramref name="ignoreIndex"/>.</param>
+    /// <param name="labelSmoothing">ε in [0, 1].</param>
+    /// <param name="weight">Optional per-class weights [C] (not differentiated), as torch's <c>weight</c>.</param>
+    /// <param name="ignoreIndex">A target equal to this adds nothing to the loss or the divisor, and its row's gradient is 0
+    /// (torch's default −100). When every target is ignored (or the weights of the kept targets sum to 0) the loss is
+    /// 0/0 = NaN and the gradient is 0, exactly as in PyTorch.</param>
+    public static Var<T> CrossEntropy<T>(Var<T> logits, int[] classes, double labelSmoothing = 0, Tensor<T>? weight = null, int ignoreIndex = -100)
+        where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         var (n, c) = CheckLogits(logits, labelSmoothing);
         ArgumentNullException.ThrowIfNull(classes);
         if (classes.Length != n) throw new ArgumentException($"Cross-entropy: {classes.Length} class labels for {n} rows of logits {ShapeUtil.Format(logits.Shape)}.", nameof(classes));
         foreach (int k in classes)
-            if ((uint)k >= (uint)c) throw new ArgumentException($"Cross-entropy: class {k} is out of range for {c} classes.", nameof(classes));
-        return Var<T>.CrossEntropyIndex(logits, (int[])classes.Clone(), labelSmoothing);
+            if ((uint)k >= (uint)c && k != ignoreIndex) throw new ArgumentException($"Cross-entropy: class {k} is out of range for {c} classes (and is not the ignore index {ignoreIndex}).", nameof(classes));
+        return Var<T>.CrossEntropyIndex(logits, (int[])classes.Clone(), labelSmoothing, ClassWeights(weight, c, logits), ignoreIndex);
+    }
+
+    // The class weights as a private array of length C (the loss keeps it for its backward).
+    private static T[]? ClassWeights<T>(Tensor<T>? weight, int c, Var<T> scores) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        if (weight is null) return null;
+        if (weight.Rank != 1 || weight.Shape[0] != c)
+            throw new ArgumentException($"Class weights must have shape [{c}] for scores {ShapeUtil.Format(scores.Shape)}; got {ShapeUtil.Format(weight.Shape)}.", nameof(weight));
+        return weight.ToArray();
     }
 
     /// <summary>Cross-entropy from logits [N, C] and soft targets [N, C] (rows are distributions), averaged over N, with optional label smoothing.</summary>
@@ -80,6 +111,53 @@ public static class Nn
         var linear = (ad - T.CreateTruncating(0.5 * delta)) * dl;
         return Var<T>.Where(small, quadratic, linear).Mean();
     }
+
+    /// <summary>
+    /// Multi-class hinge loss, torch.nn.MultiMarginLoss: for scores x [N, C] and classes y (length N),
+    /// loss_i = Σ_{j≠y_i} w[y_i]·max(0, margin − x[i, y_i] + x[i, j])^p / C, reduced over the rows by
+    /// <paramref name="reduction"/> (mean divides by N, not by the weights — torch does the same here).
+    /// The weight multiplies the powered term, as torch's kernel does (its docs draw it inside the max).
+    /// At the kink margin − x[y] + x[j] = 0 the term's gradient is 0 (torch: only z &gt; 0 counts).
+    /// </summary>
+    /// <param name="scores">Scores [N, C].</param>
+    /// <param name="classes">The true class per row, in [0, C).</param>
+    /// <param name="p">1 or 2.</param>
+    /// <param name="margin">The margin (torch's default 1).</param>
+    /// <param name="weight">Optional per-class weights [C] (not differentiated).</param>
+    /// <param name="reduction">Mean or sum over rows, or None for the [N] per-row losses.</param>
+    public static Var<T> MultiMarginLoss<T>(Var<T> scores, int[] classes, int p = 1, double margin = 1, Tensor<T>? weight = null, Reduction reduction = Reduction.Mean)
+        where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        if (scores.Rank != 2) throw new ArgumentException($"MultiMarginLoss expects scores of shape [N, C]; got {ShapeUtil.Format(scores.Shape)}.", nameof(scores));
+        if (p is not (1 or 2)) throw new ArgumentException($"MultiMarginLoss supports p = 1 or 2 (as torch); got {p}.", nameof(p));
+        int n = scores.Shape[0], c = scores.Shape[1];
+        ArgumentNullException.ThrowIfNull(classes);
+        if (classes.Length != n) throw new ArgumentException($"MultiMarginLoss: {classes.Length} class labels for {n} rows of scores {ShapeUtil.Format(scores.Shape)}.", nameof(classes));
+        foreach (int k in classes)
+            if ((uint)k >= (uint)c) throw new ArgumentException($"MultiMarginLoss: class {k} is out of range for {c} classes.", nameof(classes));
+        var w = ClassWeights(weight, c, scores);
+        // Per row: the factor w[y_i]/C on every j ≠ y_i, 0 at j = y_i (that term would be max(0, margin)^p).
+        var factor = Tensor.Zeros<T>(n, c);
+        for (int i = 0; i < n; i++)
+        {
+            T f = (w is null ? T.One : w[classes[i]]) / T.CreateTruncating(c);
+            for (int j = 0; j < c; j++) factor[i, j] = j == classes[i] ? T.Zero : f;
+        }
+        var target = scores.Gather(1, (int[])classes.Clone(), [n, 1]);                   // x[i, y_i], [N, 1]
+        var hinge = (scores - target + T.CreateTruncating(margin)).Relu();
+        if (p == 2) hinge = hinge * hinge;
+        var rows = (hinge * Var<T>.Constant(factor)).Sum([1]);
+        return Reduce(rows, reduction);
+    }
+
+    private static Var<T> Reduce<T>(Var<T> perRow, Reduction reduction) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+        => reduction switch
+        {
+            Reduction.Mean => perRow.Mean(),
+            Reduction.Sum => perRow.Sum(),
+            Reduction.None => perRow,
+            _ => throw new ArgumentOutOfRangeException(nameof(reduction), reduction, "Reduction must be Mean, Sum or None."),
+        };
 
     /// <summary>Hinge loss mean(max(0, 1 − y·s)) for labels y ∈ {−1, +1}.</summary>
     public static Var<T> HingeLoss<T>(Var<T> scores, Var<T> labels) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>

@@ -39,25 +39,102 @@ public static class NnLayers
         return y.Squeeze(2);
     }
 
-    /// <summary>Max pooling over x [N, C, H, W] (padding counts as −∞). Gradient goes to the maximum (shared at ties).</summary>
-    public static Var<T> MaxPool2d<T>(Var<T> x, int kernelH, int kernelW, int strideH, int strideW, int padH = 0, int padW = 0)
+    /// <summary>
+    /// Max pooling over x [N, C, H, W], as torch.nn.functional.max_pool2d (dilation 1). Padding counts as −∞ and
+    /// may be at most half the kernel (torch's rule). With <paramref name="ceilMode"/> a partial last window is
+    /// kept (see <see cref="PoolOutputLength"/>). The gradient of a window goes to its maximum; when several
+    /// elements of one window tie for the maximum they share it equally (1/k each), where PyTorch gives all of
+    /// it to the first of them in row-major order. The sum over the window is the same either way.
+    /// </summary>
+    public static Var<T> MaxPool2d<T>(Var<T> x, int kernelH, int kernelW, int strideH, int strideW, int padH = 0, int padW = 0, bool ceilMode = false)
         where T : unmanaged, IFloatingPointIeee754<T>
-        => Pool(x, new Window2d(kernelH, kernelW, strideH, strideW, padH, padW), max: true);
+        => Pool(x, kernelH, kernelW, strideH, strideW, padH, padW, max: true, ceilMode, countIncludePad: true);
 
-    /// <summary>Average pooling over x [N, C, H, W]; zero padding is counted in the average (PyTorch's count_include_pad).</summary>
-    public static Var<T> AvgPool2d<T>(Var<T> x, int kernelH, int kernelW, int strideH, int strideW, int padH = 0, int padW = 0)
+    /// <summary>
+    /// Average pooling over x [N, C, H, W], as torch.nn.functional.avg_pool2d. With <paramref name="countIncludePad"/>
+    /// (torch's default) the divisor is the window clipped to the padded input — kh·kw except for a ceil-mode
+    /// window that runs past the right padding; without it, only the input elements in the window count.
+    /// Padding (zeros) may be at most half the kernel.
+    /// </summary>
+    public static Var<T> AvgPool2d<T>(Var<T> x, int kernelH, int kernelW, int strideH, int strideW, int padH = 0, int padW = 0,
+        bool ceilMode = false, bool countIncludePad = true)
         where T : unmanaged, IFloatingPointIeee754<T>
-        => Pool(x, new Window2d(kernelH, kernelW, strideH, strideW, padH, padW), max: false);
+        => Pool(x, kernelH, kernelW, strideH, strideW, padH, padW, max: false, ceilMode, countIncludePad);
 
-    private static Var<T> Pool<T>(Var<T> x, Window2d window, bool max) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>1-D max pooling over x [N, C, L] (torch's max_pool1d; stride defaults to the kernel): a <see cref="MaxPool2d"/> of height 1, which is exact.</summary>
+    public static Var<T> MaxPool1d<T>(Var<T> x, int kernel, int? stride = null, int padding = 0, bool ceilMode = false)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (x.Rank != 4) throw new ArgumentException($"Pooling expects [N, C, H, W]; got {ShapeUtil.Format(x.Shape)}.", nameof(x));
+        if (x.Rank != 3) throw new ArgumentException($"MaxPool1d expects [N, C, L]; got {ShapeUtil.Format(x.Shape)}.", nameof(x));
+        return MaxPool2d(x.Unsqueeze(2), 1, kernel, 1, stride ?? kernel, 0, padding, ceilMode).Squeeze(2);
+    }
+
+    /// <summary>1-D average pooling over x [N, C, L] (torch's avg_pool1d; stride defaults to the kernel): an <see cref="AvgPool2d"/> of height 1, which is exact.</summary>
+    public static Var<T> AvgPool1d<T>(Var<T> x, int kernel, int? stride = null, int padding = 0, bool ceilMode = false, bool countIncludePad = true)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (x.Rank != 3) throw new ArgumentException($"AvgPool1d expects [N, C, L]; got {ShapeUtil.Format(x.Shape)}.", nameof(x));
+        return AvgPool2d(x.Unsqueeze(2), 1, kernel, 1, stride ?? kernel, 0, padding, ceilMode, countIncludePad).Squeeze(2);
+    }
+
+    /// <summary>
+    /// PyTorch's pooling output length for an axis of <paramref name="length"/>: ⌊(L + 2p − k)/s⌋ + 1, or with
+    /// <paramref name="ceilMode"/> ⌈(L + 2p − k)/s⌉ + 1 less one when that last window would start in the right
+    /// padding (it must start inside the input or the left padding). ≤ 0 when the window does not fit.
+    /// </summary>
+    public static int PoolOutputLength(int length, int kernel, int stride, int padding, bool ceilMode)
+    {
+        int span = length + 2 * padding - kernel;
+        if (span < 0) return 0;
+        int o = (ceilMode ? (span + stride - 1) / stride : span / stride) + 1;
+        if (ceilMode && (o - 1) * stride >= length + padding) o--;
+        return o;
+    }
+
+    private static Var<T> Pool<T>(Var<T> x, int kh, int kw, int sh, int sw, int ph, int pw, bool max, bool ceilMode, bool countIncludePad)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        string name = max ? "MaxPool2d" : "AvgPool2d";
+        if (x.Rank != 4) throw new ArgumentException($"{name} expects [N, C, H, W]; got {ShapeUtil.Format(x.Shape)}.", nameof(x));
+        if (kh < 1 || kw < 1 || sh < 1 || sw < 1 || ph < 0 || pw < 0)
+            throw new ArgumentException($"{name}: kernel [{kh}, {kw}] and stride [{sh}, {sw}] must be ≥ 1 and padding [{ph}, {pw}] ≥ 0.");
+        // torch's rule; it also guarantees that every window holds at least one input element.
+        if (2 * ph > kh || 2 * pw > kw)
+            throw new ArgumentException($"{name}: padding [{ph}, {pw}] must be at most half the kernel [{kh}, {kw}] (as in PyTorch).");
         int n = x.Shape[0], c = x.Shape[1], h = x.Shape[2], w = x.Shape[3];
-        window.Validate(h, w);
+        int oh = PoolOutputLength(h, kh, sh, ph, ceilMode), ow = PoolOutputLength(w, kw, sw, pw, ceilMode);
+        if (oh < 1 || ow < 1)
+            throw new ArgumentException($"{name}: the window [{kh}, {kw}] with padding [{ph}, {pw}] does not fit the input {ShapeUtil.Format(x.Shape)} (output would be [{oh}, {ow}]).", nameof(x));
+        T padValue = max ? T.NegativeInfinity : T.Zero;
         // Each channel is its own image, so the patch rows are exactly one window.
-        var cols = x.Reshape(n * c, 1, h, w).Im2Col(window, max ? T.NegativeInfinity : T.Zero); // [N·C, kh·kw, L]
-        var pooled = max ? cols.Max([1]) : cols.Mean([1]);
-        return pooled.Reshape(n, c, window.OutH(h), window.OutW(w));
+        var images = x.Reshape(n * c, 1, h, w);
+        // Ceil mode's last window may run past the right padding: pad the bottom/right with what padding
+        // holds, so the floor rule over the longer input gives exactly oh × ow windows.
+        int eh = Math.Max(0, (oh - 1) * sh + kh - (h + 2 * ph)), ew = Math.Max(0, (ow - 1) * sw + kw - (w + 2 * pw));
+        if (eh > 0 || ew > 0) images = images.Pad([0, 0, 0, 0], [0, 0, eh, ew], padValue);
+        var cols = images.Im2Col(new Window2d(kh, kw, sh, sw, ph, pw), padValue); // [N·C, kh·kw, L]
+        Var<T> pooled;
+        if (max) pooled = cols.Max([1]);
+        else if ((countIncludePad || (ph == 0 && pw == 0)) && eh == 0 && ew == 0) pooled = cols.Mean([1]);    // every divisor is kh·kw
+        else pooled = cols.Sum([1]) * Var<T>.Constant(InverseDivisors<T>(h, w, kh, kw, sh, sw, ph, pw, oh, ow, countIncludePad));
+        return pooled.Reshape(n, c, oh, ow);
+    }
+
+    // 1/divisor per window [oh·ow], torch's avg_pool2d: the window clipped to the padded input (count_include_pad),
+    // or to the input alone.
+    private static Tensor<T> InverseDivisors<T>(int h, int w, int kh, int kw, int sh, int sw, int ph, int pw, int oh, int ow, bool countIncludePad)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        static int Count(int o, int length, int k, int s, int p, bool includePad)
+        {
+            int start = o * s - p, end = Math.Min(start + k, length + p);
+            return includePad ? end - start : Math.Min(end, length) - Math.Max(start, 0);
+        }
+        var inv = new T[oh * ow];
+        for (int oy = 0; oy < oh; oy++)
+            for (int ox = 0; ox < ow; ox++)
+                inv[oy * ow + ox] = T.One / T.CreateTruncating(Count(oy, h, kh, sh, ph, countIncludePad) * Count(ox, w, kw, sw, pw, countIncludePad));
+        return Tensor.FromArray(inv, oh * ow);
     }
 
     /// <summary>Layer norm over the last <paramref name="normalizedRank"/> axes: (x − mean)/√(var + eps), then ·weight + bias if given (shapes of those axes).</summary>
