@@ -25,10 +25,10 @@ public class FcKernelBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _x = new SeededNormalSampler(1).Normal(1, N, 64).ToArray();
-        var layers = new List<ILayer> { Stax.Dense(1, 1.0, 0.0) };
+        _x = new NativeFree.Tensors.Randomness.Rng(1).StandardNormal<double>(N, 64).ToArray();
+        var layers = new List<NativeFree.Models.Spec.LayerSpec> { Stax.Dense(1, 1.0, 0.0) };
         for (int l = 0; l < 10; l++) { layers.Add(Stax.Relu()); layers.Add(Stax.Dense(1, 1.0, 0.0)); }
-        _fused = FcReluKernel.TryCreate(Stax.Serial(layers.ToArray()))!;
+        _fused = FcReluKernel.TryCreate(NativeFree.Kernels.Spec.KernelLayers.From(Stax.Serial(layers.ToArray())))!;
         _k = new double[N * N]; _t = new double[N * N];
         Array.Fill(_k, 1.0); Array.Fill(_t, 1.0); // touch every page before timing
         var rng = new Random(3);

@@ -1,3 +1,4 @@
+using NativeFree.Kernels.Spec;
 using BenchmarkDotNet.Attributes;
 using NativeFree.Kernels;
 using NativeFree.Kernels.Layers;
@@ -15,7 +16,7 @@ namespace NativeFree.Bench;
 public class KernelBenchmarks
 {
     private Tensor<double> _x = null!, _tileA = null!, _tileB = null!, _images = null!, _image = null!;
-    private Serial _relu = null!, _reluStack = null!, _cnnFlatten = null!, _cnnGap = null!;
+    private ILayer _relu = null!, _reluStack = null!, _cnnFlatten = null!, _cnnGap = null!;
     private Kernel _tile = null!;
 
     [Params(1000, 4000)]
@@ -24,28 +25,28 @@ public class KernelBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        var s = new SeededNormalSampler(1);
-        _x = s.Normal(1, N, 64);
-        _tileA = s.Normal(1, 128, 64);
-        _tileB = s.Normal(1, 128, 64);
-        var layers = new List<ILayer> { Stax.Dense(1, 1.0, 0.0) };
+        var s = new NativeFree.Tensors.Randomness.Rng(1);
+        _x = s.StandardNormal<double>(N, 64);
+        _tileA = s.StandardNormal<double>(128, 64);
+        _tileB = s.StandardNormal<double>(128, 64);
+        var layers = new List<NativeFree.Models.Spec.LayerSpec> { Stax.Dense(1, 1.0, 0.0) };
         for (int l = 0; l < 10; l++) { layers.Add(Stax.Relu()); layers.Add(Stax.Dense(1, 1.0, 0.0)); }
-        _relu = Stax.Serial(layers.ToArray());
-        _reluStack = Stax.Serial(layers.Skip(1).ToArray());
-        _tile = KernelFunction.ComputeTile(Stax.Dense(1, 1.0, 0.0), _tileA, _tileB);
+        _relu = KernelLayers.From(Stax.Serial(layers.ToArray()));
+        _reluStack = KernelLayers.From(Stax.Serial(layers.Skip(1).ToArray()));
+        _tile = KernelFunction.ComputeTile(KernelLayers.From(Stax.Dense(1, 1.0, 0.0)), _tileA, _tileB);
         _cnnFlatten = Cnn(false);
         _cnnGap = Cnn(true);
-        _images = s.Normal(1, 4, 32, 32, 3);
-        _image = s.Normal(1, 1, 32, 32, 3);
+        _images = s.StandardNormal<double>(4, 32, 32, 3);
+        _image = s.StandardNormal<double>(1, 32, 32, 3);
     }
 
-    private static Serial Cnn(bool gap)
+    private static ILayer Cnn(bool gap)
     {
-        var layers = new List<ILayer>();
+        var layers = new List<NativeFree.Models.Spec.LayerSpec>();
         for (int l = 0; l < 21; l++) { layers.Add(Stax.Conv(1, 3, 3, wStd: Math.Sqrt(2), bStd: 0.0)); layers.Add(Stax.Relu()); }
         layers.Add(gap ? Stax.GlobalAvgPool() : Stax.Flatten());
         layers.Add(Stax.Dense(1));
-        return Stax.Serial(layers.ToArray());
+        return KernelLayers.From(Stax.Serial(layers.ToArray()));
     }
 
     /// <summary>The whole symmetric N×N ReLU NTK (input GEMM included).</summary>

@@ -24,7 +24,7 @@ public sealed class KernelOptions
     public KernelKinds Kinds { get; init; } = KernelKinds.Both;
     /// <summary>
     /// Bytes of working memory all tiles in flight may use (default 1 GiB). Tiles shrink to fit; the
-    /// in-memory result itself is not counted — stream to .npy with <see cref="KernelFunction.ComputeToNpy"/> to bound it.
+    /// in-memory result itself is not counted — stream to .npy with <c>KernelFunction.ComputeToNpy</c> to bound it.
     /// </summary>
     public long MemoryBudgetBytes { get; init; } = 1L << 30;
     /// <summary>Threads (null: <see cref="Parallelism.MaxDegree"/>).</summary>
@@ -59,6 +59,51 @@ public sealed record KernelResult<T>(Tensor<T>? Nngp, Tensor<T>? Ntk) where T : 
 /// </summary>
 public static class KernelFunction
 {
+    /// <summary>
+    /// Kernels of the network <paramref name="spec"/> describes (a Models spec: SPEC text, <see cref="Stax"/>, or the spec
+    /// of a trained network) on x1 [n1, …] and x2 [n2, …] in the layout of its finite network: [N, d] vectors,
+    /// [N, C, L] signals, [N, C, H, W] images (PyTorch's NCHW). For channels-last (neural-tangents) arrays use
+    /// <c>Compute(KernelLayers.From(spec), x…)</c>.
+    /// </summary>
+    /// <exception cref="NotSupportedException">A layer of the spec has no infinite-width kernel (named).</exception>
+    public static KernelResult<T> Compute<T>(Models.Spec.LayerSpec spec, Tensor<T> x1, Tensor<T>? x2 = null, KernelOptions? options = null)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        => Compute(Spec.KernelLayers.From(spec), ChannelsLast(x1, nameof(x1)), x2 is null ? null : ChannelsLast(x2, nameof(x2)), options);
+
+    /// <summary><see cref="ComputeToNpy{T}(ILayer, Tensor{T}, Tensor{T}?, string?, string?, bool, KernelOptions?)"/> for a Models spec on inputs in its finite network's layout (NCHW).</summary>
+    public static (int N1, int N2) ComputeToNpy<T>(Models.Spec.LayerSpec spec, Tensor<T> x1, Tensor<T>? x2, string? nngpPath, string? ntkPath,
+        bool float32 = false, KernelOptions? options = null) where T : unmanaged, IFloatingPointIeee754<T>
+        => ComputeToNpy(Spec.KernelLayers.From(spec), ChannelsLast(x1, nameof(x1)), x2 is null ? null : ChannelsLast(x2, nameof(x2)), nngpPath, ntkPath, float32, options);
+
+    /// <summary>
+    /// A batch in the Models layout ([N, C, L] or [N, C, H, W]) as the channels-last batch the kernel transforms use
+    /// ([N, L, C] or [N, H, W, C]); vectors [N, d] are returned as they are.
+    /// </summary>
+    public static Tensor<T> ChannelsLast<T>(Tensor<T> x, string name = "x") where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(x, name);
+        return x.Rank switch
+        {
+            2 => x,
+            3 => x.Permute(0, 2, 1).Contiguous(),
+            4 => x.Permute(0, 2, 3, 1).Contiguous(),
+            _ => throw new ArgumentException($"{name} {ShapeUtil.Format(x.ShapeArray)}: inputs must be [N, d], [N, C, L] or [N, C, H, W].", name),
+        };
+    }
+
+    /// <summary>The inverse of <see cref="ChannelsLast{T}"/>: channels-last [N, L, C] or [N, H, W, C] as [N, C, L] or [N, C, H, W].</summary>
+    public static Tensor<T> ChannelsFirst<T>(Tensor<T> x, string name = "x") where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(x, name);
+        return x.Rank switch
+        {
+            2 => x,
+            3 => x.Permute(0, 2, 1).Contiguous(),
+            4 => x.Permute(0, 3, 1, 2).Contiguous(),
+            _ => throw new ArgumentException($"{name} {ShapeUtil.Format(x.ShapeArray)}: inputs must be [N, d], [N, L, C] or [N, H, W, C].", name),
+        };
+    }
+
     /// <summary>Kernels of <paramref name="network"/> on x1 [n1, …] and x2 [n2, …] (x2 null: x1 with itself, symmetric).</summary>
     public static KernelResult<T> Compute<T>(ILayer network, Tensor<T> x1, Tensor<T>? x2 = null, KernelOptions? options = null)
         where T : unmanaged, IFloatingPointIeee754<T>

@@ -1,3 +1,8 @@
+using NativeFree.Kernels.Spec;
+using NativeFree.Tensors.Randomness;
+using NativeFree.Models.Layers;
+using NativeFree.Models.Spec;
+using NativeFree.Models;
 using NativeFree.Autograd;
 using NativeFree.Kernels;
 using NativeFree.Kernels.Empirical;
@@ -31,7 +36,7 @@ public class AutodiffQuadratureTests
         _ => throw new ArgumentException(name),
     };
 
-    private static Serial Net(Activation a) => Stax.Serial(Stax.Dense(16, 1.3, 0.2), a, Stax.Dense(16, 1.1, 0.1), a, Stax.Dense(4, 0.9, 0.1));
+    private static SequentialSpec Net(Activation a) => Stax.Serial(Stax.Dense(16, 1.3, 0.2), Stax.Transform(a), Stax.Dense(16, 1.1, 0.1), Stax.Transform(a), Stax.Dense(4, 0.9, 0.1));
 
     [Theory]
     [MemberData(nameof(Names))]
@@ -119,10 +124,10 @@ public class AutodiffQuadratureTests
     {
         var x = TestUtil.RandomInputs(205, 5, 3);
         var withRelu = Stax.Serial(Stax.Dense(32, 1.4, 0.1), Stax.Relu(), Stax.Dense(2, 1.4, 0.1));
-        var withQuad = Stax.Serial(Stax.Dense(32, 1.4, 0.1), QuadratureActivation.FromAutograd(v => v.Relu()), Stax.Dense(2, 1.4, 0.1));
-        var p = withRelu.Init(FeatureShape.FromBatchShape(x.Shape), new SeededNormalSampler(9));
-        var a = EmpiricalKernel.Ntk(withRelu, p, x).ToArray();
-        var b = EmpiricalKernel.Ntk(withQuad, p, x).ToArray();
+        var withVar = Stax.Serial(Stax.Dense(32, 1.4, 0.1), Stax.ElementwiseAutograd(v => v.Relu()), Stax.Dense(2, 1.4, 0.1));
+        var a = ModuleKernel.Ntk(withRelu.Build<double>([3], new Rng(9)), x).ToArray();
+        var b = ModuleKernel.Ntk(withVar.Build<double>([3], new Rng(9)), x).ToArray();
+        Assert.True(a[0] > 0);
         for (int i = 0; i < a.Length; i++) Assert.Equal(a[i], b[i], 1e-12);
     }
 
@@ -134,12 +139,12 @@ public class AutodiffQuadratureTests
     [Trait("Category", "Slow")]
     public void QuadratureKernelsOfTanhMatchMonteCarloOfTheFiniteNetwork()
     {
-        var act = QuadratureActivation.FromAutograd(v => v.Tanh(), 48, "ad:tanh");
+        var act = Stax.ElementwiseAutograd(v => v.Tanh(), "ad:tanh");
         var net = Stax.Serial(Stax.Dense(1024, 1.5, 0.1), act, Stax.Dense(1, 1.3, 0.2));
         var x1 = TestUtil.RandomInputs(206, 4, 5);
         var x2 = TestUtil.RandomInputs(207, 3, 5);
         var analytic = KernelFunction.Compute(net, x1, x2);
-        var mc = EmpiricalKernel.MonteCarlo(net, x1, x2, 24, 17, KernelKinds.Ntk);
+        var mc = ModuleKernel.MonteCarlo(net, x1, x2, 24, new Rng(17), KernelKinds.Ntk);
         // The NNGP from forward passes with 256 output channels (one output would leave ≈ 1/√S noise).
         var wide = Stax.Serial(Stax.Dense(1024, 1.5, 0.1), act, Stax.Dense(256, 1.3, 0.2));
         double e1 = TestUtil.RelFrobenius(TestUtil.MonteCarloNngp(wide, x1, x2, 24, 17), analytic.Nngp!.ToArray());
@@ -148,11 +153,11 @@ public class AutodiffQuadratureTests
         // not averaged by the 256 outputs. NTK: measured 0.6 %.
         Assert.True(e1 < 0.08 && e2 < 0.03, $"NNGP {e1}, NTK {e2}");
         // The test can fail: a different φ′ (tanh′ scaled by 1.2) moves the NTK far outside the tolerance.
-        var wrong = KernelFunction.Compute(Stax.Serial(Stax.Dense(1024, 1.5, 0.1), QuadratureActivation.FromAutograd(v => v.Tanh() * 1.2, 48), Stax.Dense(1, 1.3, 0.2)), x1, x2);
+        var wrong = KernelFunction.Compute(Stax.Serial(Stax.Dense(1024, 1.5, 0.1), Stax.ElementwiseAutograd(v => v.Tanh() * 1.2), Stax.Dense(1, 1.3, 0.2)), x1, x2);
         Assert.True(TestUtil.RelFrobenius(mc.Ntk!.ToArray(), wrong.Ntk!.ToArray()) > 0.1);
     }
 
-    private static Activation SpecActivation(string name) => (Activation)Spec.NetworkSpec.Parse($"dense(4) {name} dense(1)").Layers[1];
+    private static Activation SpecActivation(string name) => (Activation)KernelLayers.From(Spec.NetworkSpec.Parse($"dense(4) {name} dense(1)").Layers[1]);
 
     private static (double Nngp, double Ntk) Dual(Activation a, double k11, double k22, double k12)
     {
@@ -186,14 +191,15 @@ public class AutodiffQuadratureTests
             Assert.Equal(siRef.Nngp, si.Nngp, 1e-12);
             Assert.Equal(siRef.Ntk, si.Ntk, 1e-12);
         }
-        var e = Assert.Throws<ArgumentException>(() => Spec.NetworkSpec.Parse("dense(4) tanh(points=0) dense(1)"));
-        Assert.Contains("column 10:", e.Message);
+        var e = Assert.Throws<ArgumentException>(() => Spec.NetworkSpec.Parse("dense(4) tanh(0) dense(1)"));
+        Assert.Contains("column 1", e.Message);
+        Assert.Contains("tanh", e.Message);
     }
 
     [Fact]
     public void KernelCommandRunsAQuadratureLayer()
     {
-        const string spec = "dense(16, w_std=1.4, b_std=0.1) silu dense(16, w_std=1.4) tanh(points=32) dense(1)";
+        const string spec = "dense(16, w_std=1.4, b_std=0.1) silu dense(16, w_std=1.4) tanh dense(1)";
         var dir = Directory.CreateTempSubdirectory("nf-adq").FullName;
         try
         {

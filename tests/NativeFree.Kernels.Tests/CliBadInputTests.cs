@@ -113,7 +113,7 @@ public class CliBadInputTests : IDisposable
     [Theory]
     [InlineData("dense(64) relu densse(1)", 16, "unknown layer 'densse'")]
     [InlineData("dense(64, w_sd=1.5) relu dense(1)", 11, "unknown argument 'w_sd'")]
-    [InlineData("dense(64) relu dense(1) rectified_monomial(200)", 25, "degree must be in 0..128")]
+    [InlineData("dense(64) relu dense(1) rectified_monomial(200)", 44, "degree must be in 0..128")]
     public void BadSpecNamesTheColumnInPredict(string net, int column, string message)
     {
         var (x, xs, y) = Data();

@@ -69,7 +69,7 @@ public class CliTests : IDisposable
     [Theory]
     [InlineData("dense(64) relu densse(1)", 16, "unknown layer 'densse'")]
     [InlineData("dense(64, w_sd=1.5) relu dense(1)", 11, "unknown argument 'w_sd'")]
-    [InlineData("dense(64, w_std=abc)", 17, "expects a number")]
+    [InlineData("dense(64, w_std=abc)", 17, "expects a finite number")]
     [InlineData("dense(64 relu", 10, "expected ',' or ')'")]
     [InlineData("relu(3)", 6, "takes no arguments")]
     public void BadSpecReportsTheColumn(string spec, int column, string message)
@@ -88,11 +88,11 @@ public class CliTests : IDisposable
     public void SpecParsesEveryLayer()
     {
         var net = NetworkSpec.Parse("conv(8, 3x3, stride=2, padding=valid, w_std=1.4, b_std=none) relu avg_pool(2) " +
-            "conv(8, 1) layer_norm residual(gelu conv(8, 3)) fan_in_concat(identity | erf(1, 0.5, 0) conv(4, 1)) conv(8, 1) " +
-            "abs conv(8, 3, parametrization=standard) leaky_relu(0.1) global_avg_pool dropout(0.9, mode=test) dense(3) sin(1, 2) dense(2) rbf(0.5) " +
+            "conv(8, 1) residual(gelu conv(8, 3)) fan_in_concat(identity | erf(1, 0.5, 0) conv(4, 1)) conv(8, 1) " +
+            "abs conv(8, 3, parametrization=standard) leaky_relu(0.1) global_avg_pool dropout(keep=0.9) dense(3) layer_norm(elementwise_affine=false) sin(a=1, b=2) dense(2) rbf(0.5) " +
             "dense(2) sign dense(2) monomial(2) dense(2) rectified_monomial(2) dense(2) abrelu(-0.5, 1) dense(2) cos dense(1)");
         Assert.Equal(28, net.Layers.Count);
-        var x = TestUtil.RandomInputs(55, 2, 9, 9, 3);
+        var x = TestUtil.RandomImages(55, 2, 9, 9, 3);
         var k = KernelFunction.Compute(net, x);
         Assert.All(k.Ntk!.ToArray(), v => Assert.True(double.IsFinite(v)));
     }
@@ -117,8 +117,31 @@ public class CliTests : IDisposable
         Assert.NotEqual(0, c4); Assert.Contains("byte", e4); Assert.DoesNotContain("   at ", e4);
         var (c5, _, e5) = Run("kernel", "ntk", "--net", "conv(4, 3) relu dense(1)", "--x1", a, "--out", o);
         Assert.NotEqual(0, c5); Assert.Contains("spatial", e5);
-        var (c6, _, e6) = Run("kernel", "ntk", "--net", "conv(4, 3) relu dense(1)", "--x1", Npy("img.npy", TestUtil.RandomInputs(59, 2, 4, 4, 2)), "--out", o);
+        var (c6, _, e6) = Run("kernel", "ntk", "--net", "conv(4, 3) relu dense(1)", "--x1", Npy("img.npy", TestUtil.RandomImages(59, 2, 4, 4, 2)), "--out", o);
         Assert.NotEqual(0, c6); Assert.Contains("flatten or global_avg_pool", e6);
+        var (c7, _, e7) = Run("kernel", "ntk", "--net", "conv(4, 3) relu max_pool(2) flatten dense(1)", "--x1", Npy("img2.npy", TestUtil.RandomImages(59, 2, 4, 4, 2)), "--out", o);
+        Assert.Equal(2, c7); Assert.Contains("max_pool(2)", e7); Assert.Contains("empirical NTK", e7);
+        var (c8, _, e8) = Run("kernel", "ntk", "--net", Mlp, "--x1", a, "--out", o, "--layout", "nwhc");
+        Assert.Equal(2, c8); Assert.Contains("--layout", e8);
+        Assert.False(File.Exists(o));
+    }
+
+    /// <summary>--layout nhwc reads neural-tangents' channels-last arrays: the same images either way give the same kernel file.</summary>
+    [Fact]
+    public void KernelCommandReadsBothLayouts()
+    {
+        const string net = "conv(4, 3, w_std=1.4, b_std=0.1) relu avg_pool(2) global_avg_pool dense(1)";
+        var nhwc = TestUtil.RandomInputs(62, 3, 4, 6, 2);
+        string kc = Path.Combine(_dir, "kc.npy"), kl = Path.Combine(_dir, "kl.npy");
+        var (c1, _, e1) = Run("kernel", "ntk", "--net", net, "--x1", Npy("nchw.npy", KernelFunction.ChannelsFirst(nhwc)), "--out", kc);
+        Assert.True(c1 == 0, e1);
+        var (c2, _, e2) = Run("kernel", "ntk", "--net", net, "--x1", Npy("nhwc.npy", nhwc), "--out", kl, "--layout", "nhwc");
+        Assert.True(c2 == 0, e2);
+        Assert.Equal(KernelNpyInput.Read(kc).Data, KernelNpyInput.Read(kl).Data);
+        // The same file read with the other layout is other images: a different kernel.
+        var (c3, _, _) = Run("kernel", "ntk", "--net", net, "--x1", Npy("nhwc2.npy", nhwc), "--out", kc);
+        Assert.Equal(0, c3);
+        Assert.NotEqual(KernelNpyInput.Read(kc).Data, KernelNpyInput.Read(kl).Data);
     }
 
     [Fact]

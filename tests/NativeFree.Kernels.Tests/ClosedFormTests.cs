@@ -1,3 +1,8 @@
+using NativeFree.Kernels.Spec;
+using NativeFree.Tensors.Randomness;
+using NativeFree.Models.Layers;
+using NativeFree.Models.Spec;
+using NativeFree.Models;
 using NativeFree.Kernels;
 using NativeFree.Kernels.Internal;
 using NativeFree.Kernels.Layers;
@@ -35,7 +40,7 @@ public class ClosedFormTests
         _ => throw new ArgumentException(name),
     };
 
-    private static Serial Net(Activation a) => Stax.Serial(Stax.Dense(16, 1.3, 0.2), a, Stax.Dense(4, 0.9, 0.1));
+    private static SequentialSpec Net(Activation a) => Stax.Serial(Stax.Dense(16, 1.3, 0.2), Stax.Transform(a), Stax.Dense(4, 0.9, 0.1));
 
     [Theory]
     [MemberData(nameof(ActivationNames))]
@@ -96,7 +101,7 @@ public class ClosedFormTests
         var x = TestUtil.RandomInputs(6, 4, 3);
         for (int c = 0; c < 3; c++) { x[0, c] = 0; x[2, c] = 0; }
         // No bias: zero inputs have exactly zero variance in every layer.
-        var net = Stax.Serial(Stax.Dense(8, 1.2, null), Make(name), Stax.Dense(8, 1.2, null), Make(name), Stax.Dense(1, 1, null));
+        var net = Stax.Serial(Stax.Dense(8, 1.2, null), Stax.Transform(Make(name)), Stax.Dense(8, 1.2, null), Stax.Transform(Make(name)), Stax.Dense(1, 1, null));
         var r = KernelFunction.Compute(net, x);
         Assert.All(r.Nngp!.ToArray(), v => Assert.True(double.IsFinite(v), $"{name}: NNGP {v}"));
         Assert.All(r.Ntk!.ToArray(), v => Assert.True(double.IsFinite(v), $"{name}: NTK {v}"));
@@ -107,7 +112,7 @@ public class ClosedFormTests
     public void KernelsAreSymmetricPositiveSemidefinite(string name)
     {
         var x = TestUtil.RandomInputs(7, 12, 4);
-        var net = Stax.Serial(Stax.Dense(8, 1.1, 0.2), Make(name), Stax.Dense(8, 1.1, 0.2), Make(name), Stax.Dense(1, 1, 0.1));
+        var net = Stax.Serial(Stax.Dense(8, 1.1, 0.2), Stax.Transform(Make(name)), Stax.Dense(8, 1.1, 0.2), Stax.Transform(Make(name)), Stax.Dense(1, 1, 0.1));
         var r = KernelFunction.Compute(net, x, null, new KernelOptions { MaxTile = 5 });
         foreach (var k in new[] { r.Nngp!, r.Ntk! })
         {

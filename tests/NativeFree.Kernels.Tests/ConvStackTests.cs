@@ -1,3 +1,8 @@
+using NativeFree.Kernels.Spec;
+using NativeFree.Tensors.Randomness;
+using NativeFree.Models.Layers;
+using NativeFree.Models.Spec;
+using NativeFree.Models;
 using NativeFree.Kernels;
 using NativeFree.Kernels.Internal;
 using NativeFree.Kernels.Layers;
@@ -90,7 +95,7 @@ public class ConvStackTests
     public static TheoryData<string> Networks => new() { "flatten2d", "gap2d", "gap2d-std", "flatten1d", "gap1d", "gap2d-wide", "flatten-nobias" };
 
     /// <summary>Networks the fused path takes: stride-1 convs, ReLU-family activations, odd and non-multiple-of-8 sizes.</summary>
-    private static (Serial Net, int[] Shape) Make(string name) => name switch
+    private static (SequentialSpec Net, int[] Shape) Make(string name) => name switch
     {
         "flatten2d" => (Stax.Serial(Stax.Conv(8, 3, 3, wStd: 1.4, bStd: 0.1), Stax.Relu(), Stax.Conv(8, 2, 4, wStd: 1.2, bStd: 0.2, padding: Padding.Valid),
             Stax.ABRelu(-0.3, 1.2), Stax.Conv(8, 3, 3, wStd: 0.9), Stax.Conv(8, 3, 3, wStd: 1.3, bStd: 0.05), Stax.LeakyRelu(0.1),
@@ -103,8 +108,8 @@ public class ConvStackTests
         // 19 columns: two full vector chunks and an overlapping last one, borders masked on both sides.
         "gap2d-wide" => (Stax.Serial(Stax.Conv(8, 3, 3, wStd: 1.4, bStd: 0.1), Stax.Relu(), Stax.Conv(8, 3, 3, wStd: 1.4, bStd: 0.1), Stax.Relu(),
             Stax.GlobalAvgPool()), [4, 19, 3]),
-        "gap2d-std" => (Stax.Serial(new Conv(8, [3, 3], null, Padding.Same, 1.4, 0.1, Parametrization.Standard), Stax.Relu(),
-            new Conv(6, [3, 2], null, Padding.Valid, 1.2, null, Parametrization.Standard), Stax.Relu(), Stax.GlobalAvgPool(), Stax.Dense(1, 1.0, 0.0)), [5, 10, 3]),
+        "gap2d-std" => (Stax.Serial(Stax.Conv(8, 3, 3, 1, Padding.Same, 1.4, 0.1, Parametrization.Standard), Stax.Relu(),
+            Stax.Conv(6, 3, 2, 1, Padding.Valid, 1.2, null, Parametrization.Standard), Stax.Relu(), Stax.GlobalAvgPool(), Stax.Dense(1, 1.0, 0.0)), [5, 10, 3]),
         "flatten1d" => (Stax.Serial(Stax.Conv1D(8, 3, wStd: 1.5, bStd: 0.1), Stax.Relu(), Stax.Conv1D(8, 4, padding: Padding.Valid, wStd: 1.3), Stax.Relu(),
             Stax.Flatten(), Stax.Dense(1, 1.0, 0.0)), [13, 2]),
         "gap1d" => (Stax.Serial(Stax.Conv1D(8, 3, wStd: 1.5, bStd: 0.1), Stax.Relu(), Stax.Conv1D(8, 5, padding: Padding.Valid, wStd: 1.3), Stax.LeakyRelu(0.2),
@@ -142,27 +147,27 @@ public class ConvStackTests
         var x2 = TestUtil.RandomInputs(12, [3, .. shape]);
         // The fused path must actually be taken, or the comparison below would compare the reference with itself.
         var analysis = new LayerAnalysis();
-        net.Analyze(analysis);
+        KernelLayers.From(net).Analyze(analysis);
         var mode = analysis.NeedsFullSpatial ? SpatialMode.Full : SpatialMode.Diagonal;
-        Assert.NotNull(ConvStack.TryCreate(net, fs, mode, analysis.NeedsFullCov));
+        Assert.NotNull(ConvStack.TryCreate(KernelLayers.From(net), fs, mode, analysis.NeedsFullCov));
 
         var reference = new KernelOptions { LayerByLayer = true };
         foreach (var threads in new[] { 1, 2 })
         {
             var opts = new KernelOptions { Threads = threads };
             // Symmetric (diagonal tiles mirror j ≥ i) and rectangular.
-            var sym = KernelFunction.Compute(net, x1, null, opts);
-            var symRef = KernelFunction.Compute(net, x1, null, reference);
+            var sym = KernelFunction.Compute(KernelLayers.From(net), x1, null, opts);
+            var symRef = KernelFunction.Compute(KernelLayers.From(net), x1, null, reference);
             AssertClose(symRef.Nngp, sym.Nngp, $"{name} symmetric NNGP", true);
             AssertClose(symRef.Ntk, sym.Ntk, $"{name} symmetric NTK", true);
-            var rect = KernelFunction.Compute(net, x1, x2, opts);
-            var rectRef = KernelFunction.Compute(net, x1, x2, reference);
+            var rect = KernelFunction.Compute(KernelLayers.From(net), x1, x2, opts);
+            var rectRef = KernelFunction.Compute(KernelLayers.From(net), x1, x2, reference);
             AssertClose(rectRef.Nngp, rect.Nngp, $"{name} NNGP");
             AssertClose(rectRef.Ntk, rect.Ntk, $"{name} NTK");
         }
         // NNGP only (no NTK buffers).
-        var nngpOnly = KernelFunction.Compute(net, x1, x2, new KernelOptions { Kinds = KernelKinds.Nngp });
-        var nngpRef = KernelFunction.Compute(net, x1, x2, new KernelOptions { Kinds = KernelKinds.Nngp, LayerByLayer = true });
+        var nngpOnly = KernelFunction.Compute(KernelLayers.From(net), x1, x2, new KernelOptions { Kinds = KernelKinds.Nngp });
+        var nngpRef = KernelFunction.Compute(KernelLayers.From(net), x1, x2, new KernelOptions { Kinds = KernelKinds.Nngp, LayerByLayer = true });
         AssertClose(nngpRef.Nngp, nngpOnly.Nngp, $"{name} NNGP-only");
         Assert.Null(nngpOnly.Ntk);
     }
@@ -180,8 +185,8 @@ public class ConvStackTests
                 var (net, shape) = Make(name);
                 var x1 = TestUtil.RandomInputs(21, [3, .. shape]);
                 var x2 = TestUtil.RandomInputs(22, [2, .. shape]);
-                var fused = KernelFunction.Compute(net, x1, x2);
-                var reference = KernelFunction.Compute(net, x1, x2, new KernelOptions { LayerByLayer = true });
+                var fused = KernelFunction.Compute(KernelLayers.From(net), x1, x2);
+                var reference = KernelFunction.Compute(KernelLayers.From(net), x1, x2, new KernelOptions { LayerByLayer = true });
                 AssertClose(reference.Ntk, fused.Ntk, $"{name} NTK, 1-row column blocks");
                 AssertClose(reference.Nngp, fused.Nngp, $"{name} NNGP, 1-row column blocks");
             }
@@ -196,8 +201,8 @@ public class ConvStackTests
         // too small to cache the self-covariance trajectories of all 40 inputs (computed per tile instead).
         var net = Stax.Serial(Stax.Conv(8, 3, 3, wStd: 1.4, bStd: 0.1), Stax.Relu(), Stax.Conv(8, 2, 4, wStd: 1.2, bStd: 0.2, padding: Padding.Valid),
             Stax.ABRelu(-0.3, 1.2), Stax.Conv(8, 3, 3, wStd: 1.3, bStd: 0.05), Stax.LeakyRelu(0.1), Stax.Flatten(), Stax.Dense(1, 1.1, 0.1));
-        var x = TestUtil.RandomInputs(5, 40, 16, 16, 2);
-        var x2 = TestUtil.RandomInputs(6, 11, 16, 16, 2);
+        var x = TestUtil.RandomImages(5, 40, 16, 16, 2);
+        var x2 = TestUtil.RandomImages(6, 11, 16, 16, 2);
         var small = new KernelOptions { MemoryBudgetBytes = 1 << 20, MaxTile = 2 };
         var whole = KernelFunction.Compute(net, x, null, new KernelOptions { LayerByLayer = true });
         var tiled = KernelFunction.Compute(net, x, null, small);
@@ -227,11 +232,11 @@ public class ConvStackTests
             Stax.Conv(8, 3, 3, wStd: 1.2, bStd: 0.05), Stax.Relu(), Stax.Flatten(), Stax.Dense(1, 1.1, 0.1));
         for (int call = 0; call < 3; call++)
         {
-            var a = TestUtil.RandomInputs(20 + call, 12, 16, 16, 3).ToArray();
+            var a = TestUtil.RandomImages(20 + call, 12, 16, 16, 3).ToArray();
             if (call == 2) Array.Clear(a, 0, 16 * 16 * 3);
             var x = Tensor.FromArray(a, 12, 16, 16, 3);
-            var fused = KernelFunction.Compute(net, x);
-            var reference = KernelFunction.Compute(net, x, null, new KernelOptions { LayerByLayer = true });
+            var fused = KernelFunction.Compute(KernelLayers.From(net), x);
+            var reference = KernelFunction.Compute(KernelLayers.From(net), x, null, new KernelOptions { LayerByLayer = true });
             AssertClose(reference.Ntk, fused.Ntk, $"call {call} NTK", true);
             AssertClose(reference.Nngp, fused.Nngp, $"call {call} NNGP", true);
         }
@@ -242,20 +247,20 @@ public class ConvStackTests
     {
         var (net, shape) = Make("gap2d");
         var x = Tensor.Zeros<double>([2, .. shape]);
-        var k = KernelFunction.Compute(net, x);
+        var k = KernelFunction.Compute(KernelLayers.From(net), x);
         Assert.All(k.Ntk!.ToArray(), v => Assert.True(double.IsFinite(v)));
         Assert.All(k.Nngp!.ToArray(), v => Assert.True(double.IsFinite(v)));
-        AssertClose(KernelFunction.Compute(net, x, null, new KernelOptions { LayerByLayer = true }).Ntk, k.Ntk, "zero-input NTK", true, 1e-8); // identical inputs: every pair has ρ = 1
+        AssertClose(KernelFunction.Compute(KernelLayers.From(net), x, null, new KernelOptions { LayerByLayer = true }).Ntk, k.Ntk, "zero-input NTK", true, 1e-8); // identical inputs: every pair has ρ = 1
     }
 
     [Fact]
     public void UnsupportedShapesUseTheLayerByLayerPath()
     {
         var strided = Stax.Serial(Stax.Conv(4, 3, 3, stride: 2), Stax.Relu(), Stax.Flatten());
-        Assert.Null(ConvStack.TryCreate(strided, new FeatureShape([8, 8], 3), SpatialMode.Diagonal, false));
+        Assert.Null(ConvStack.TryCreate(KernelLayers.From(strided), new FeatureShape([8, 8], 3), SpatialMode.Diagonal, false));
         var pooled = Stax.Serial(Stax.Conv(4, 3, 3), Stax.Relu(), Stax.AvgPool(2, 2), Stax.Conv(4, 3, 3), Stax.Relu(), Stax.GlobalAvgPool());
-        Assert.Null(ConvStack.TryCreate(pooled, new FeatureShape([8, 8], 3), SpatialMode.Full, false));
+        Assert.Null(ConvStack.TryCreate(KernelLayers.From(pooled), new FeatureShape([8, 8], 3), SpatialMode.Full, false));
         var gelu = Stax.Serial(Stax.Conv(4, 3, 3), Stax.Gelu(), Stax.Flatten());
-        Assert.Null(ConvStack.TryCreate(gelu, new FeatureShape([8, 8], 3), SpatialMode.Diagonal, false));
+        Assert.Null(ConvStack.TryCreate(KernelLayers.From(gelu), new FeatureShape([8, 8], 3), SpatialMode.Diagonal, false));
     }
 }

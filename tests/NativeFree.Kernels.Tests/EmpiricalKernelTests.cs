@@ -1,3 +1,8 @@
+using NativeFree.Kernels.Spec;
+using NativeFree.Tensors.Randomness;
+using NativeFree.Models.Layers;
+using NativeFree.Models.Spec;
+using NativeFree.Models;
 using NativeFree.Kernels;
 using NativeFree.Kernels.Empirical;
 using NativeFree.Kernels.Layers;
@@ -10,7 +15,7 @@ namespace NativeFree.Kernels.Tests;
 /// <summary>Empirical kernels of finite networks against finite differences and the analytic kernels.</summary>
 public class EmpiricalKernelTests(ITestOutputHelper output)
 {
-    private static Serial Mlp(int width, int outputs = 1) => Stax.Serial(
+    private static SequentialSpec Mlp(int width, int outputs = 1) => Stax.Serial(
         Stax.Dense(width, 1.5, 0.05), Stax.Relu(), Stax.Dense(width, 1.5, 0.05), Stax.LeakyRelu(0.2), Stax.Dense(outputs, 1.5, 0.05));
 
     /// <summary>J·Jᵀ against Jacobians by central differences of the plain (non-Autograd) forward pass.</summary>
@@ -20,12 +25,12 @@ public class EmpiricalKernelTests(ITestOutputHelper output)
         var net = Mlp(5, outputs: 2);
         var x1 = TestUtil.RandomInputs(1, 3, 4);
         var x2 = TestUtil.RandomInputs(2, 2, 4);
-        var p = net.Init(FeatureShape.FromBatchShape(x1.Shape), new SeededNormalSampler(7));
-        var emp = EmpiricalKernel.Ntk(net, p, x1, x2, tileInputs: 2).ToArray();
-        var sym = EmpiricalKernel.Ntk(net, p, x1, null, tileInputs: 2).ToArray();
+        var p = net.Build<double>(x1.ShapeArray[1..], new Rng((ulong)(7)));
+        var emp = ModuleKernel.Ntk(p, x1, x2).ToArray();
+        var sym = ModuleKernel.Ntk(p, x1, null).ToArray();
 
-        var ja = TestUtil.FiniteDifferenceJacobian(net, p, x1); // [input·outputs, param]
-        var jb = TestUtil.FiniteDifferenceJacobian(net, p, x2);
+        var ja = TestUtil.FiniteDifferenceJacobian(p, x1); // [input·outputs, param]
+        var jb = TestUtil.FiniteDifferenceJacobian(p, x2);
         double Dot(double[,] u, int ru, double[,] v, int rv)
         {
             double s = 0;
@@ -53,35 +58,38 @@ public class EmpiricalKernelTests(ITestOutputHelper output)
     {
         var net = Mlp(6, outputs: 3);
         var x = TestUtil.RandomInputs(3, 4, 5);
-        var p = net.Init(FeatureShape.FromBatchShape(x.Shape), new SeededNormalSampler(1));
-        var f = net.Apply(p, x).ToArray();
-        var k = EmpiricalKernel.Nngp(net, p, x).ToArray();
+        var p = net.Build<double>(x.ShapeArray[1..], new Rng((ulong)(1)));
+        var f = p.Predict(x).ToArray();
+        var k = ModuleKernel.Nngp(p, x).ToArray();
         for (int i = 0; i < 4; i++)
             for (int j = 0; j < 4; j++)
                 Assert.Equal((f[i * 3] * f[j * 3] + f[i * 3 + 1] * f[j * 3 + 1] + f[i * 3 + 2] * f[j * 3 + 2]) / 3, k[i * 4 + j], 1e-12);
     }
 
+    /// <summary>
+    /// The finite network of an activation given only as a double function runs, but has no gradient: its empirical NTK
+    /// is refused naming the layer. And a layer with no infinite-width kernel (max pooling, batch norm) is refused by the
+    /// kernels, named, while its finite network still has an empirical NTK.
+    /// </summary>
     [Fact]
-    public void UnsupportedLayerIsNamed()
+    public void UnsupportedLayersAreNamed()
     {
-        // Every built-in layer is differentiable; a user layer without IDifferentiableLayer is named.
-        var net = Stax.Serial(Stax.Dense(4), Stax.Erf(1, 1, 0), new PlainScale(), Stax.Dense(1));
         var x = TestUtil.RandomInputs(3, 2, 3);
-        var p = net.Init(FeatureShape.FromBatchShape(x.Shape), new SeededNormalSampler(1));
-        var e = Assert.Throws<NotSupportedException>(() => EmpiricalKernel.Ntk(net, p, x));
-        Assert.Contains("plain_scale", e.Message);
-        Assert.Contains("IDifferentiableLayer", e.Message);
-    }
+        var scalar = Stax.Serial(Stax.Dense(4), Stax.Elementwise(Math.Tanh, name: "plain_tanh"), Stax.Dense(1));
+        var m = scalar.Build<double>([3], new Rng(1));
+        Assert.Equal(2, m.Predict(x).Length);
+        var e = Assert.Throws<NotSupportedException>(() => ModuleKernel.Ntk(m, x));
+        Assert.Contains("plain_tanh", e.Message);
+        Assert.Contains("Var function", e.Message);
 
-    /// <summary>A user layer with only the plain forward pass.</summary>
-    private sealed class PlainScale : ILayer
-    {
-        public string Name => "plain_scale";
-        public FeatureShape OutputShape(FeatureShape input) => input;
-        public void Analyze(LayerAnalysis state) { }
-        public Parameters Init(FeatureShape input, INormalSampler sampler) => Parameters.Empty;
-        public Tensor<double> Apply(Parameters parameters, Tensor<double> x, INormalSampler? sampler = null) => Tensor.Mul(x, 2.0);
-        public Kernel Transform(Kernel k) => k;
+        var pooled = NetworkSpec.Parse("conv(4, 3) relu max_pool(2) flatten dense(1)");
+        var k = Assert.Throws<NotSupportedException>(() => KernelFunction.Compute(pooled, TestUtil.RandomImages(4, 2, 4, 4, 1)));
+        Assert.Contains("max_pool(2)", k.Message);
+        var ntk = ModuleKernel.Ntk(pooled.Build<double>([1, 4, 4], new Rng(2)), TestUtil.RandomImages(4, 2, 4, 4, 1));
+        Assert.True(ntk[0, 0] > 0);
+        Assert.Contains("batch_norm", Assert.Throws<NotSupportedException>(() => KernelLayers.From(NetworkSpec.Parse("dense(8) batch_norm relu dense(1)"))).Message);
+        Assert.Contains("μP", Assert.Throws<NotSupportedException>(() => KernelLayers.From(NetworkSpec.Parse("linear(8, parametrization=mup) relu linear(1, parametrization=mup)"))).Message);
+        Assert.Contains("Kaiming", Assert.Throws<NotSupportedException>(() => KernelLayers.From(NetworkSpec.Parse("linear(8) relu linear(1)"))).Message);
     }
 
     /// <summary>
@@ -102,8 +110,8 @@ public class EmpiricalKernelTests(ITestOutputHelper output)
             var net = Mlp(widths[w]);
             for (int s = 0; s < seeds; s++)
             {
-                var p = net.Init(FeatureShape.FromBatchShape(x.Shape), new SeededNormalSampler(100 + s));
-                err[w] += TestUtil.RelFrobenius(EmpiricalKernel.Ntk(net, p, x).ToArray(), analytic) / seeds;
+                var p = net.Build<double>(x.ShapeArray[1..], new Rng((ulong)(100 + s)));
+                err[w] += TestUtil.RelFrobenius(ModuleKernel.Ntk(p, x).ToArray(), analytic) / seeds;
             }
             output.WriteLine($"width {widths[w]}: mean relative Frobenius error {err[w]:F4}");
         }
@@ -130,15 +138,15 @@ public class EmpiricalKernelTests(ITestOutputHelper output)
         var analytic = KernelFunction.Compute(Mlp(1), x);
         double[] aNtk = analytic.Ntk!.ToArray(), aNngp = analytic.Nngp!.ToArray();
         // NTK: one readout unit (one backward pass per input); NNGP: 64 readout units (forward passes only).
-        var mcNtk = EmpiricalKernel.MonteCarlo(Mlp(width), x, null, ntkSamples, seed: 3, KernelKinds.Ntk);
-        var mcNngp = EmpiricalKernel.MonteCarlo(Mlp(width, outputs: 64), x, null, nngpSamples, seed: 4, KernelKinds.Nngp);
+        var mcNtk = ModuleKernel.MonteCarlo(Mlp(width), x, null, ntkSamples, new Rng((ulong)(3)), KernelKinds.Ntk);
+        var mcNngp = ModuleKernel.MonteCarlo(Mlp(width, outputs: 64), x, null, nngpSamples, new Rng((ulong)(4)), KernelKinds.Nngp);
         double rmsNtk = 0, rmsNngp = 0;
         for (int s = 0; s < spread; s++)
         {
-            var p1 = Mlp(width).Init(FeatureShape.FromBatchShape(x.Shape), new SeededNormalSampler(900 + s));
-            rmsNtk += Math.Pow(TestUtil.RelFrobenius(EmpiricalKernel.Ntk(Mlp(width), p1, x).ToArray(), aNtk), 2) / spread;
-            var p64 = Mlp(width, 64).Init(FeatureShape.FromBatchShape(x.Shape), new SeededNormalSampler(950 + s));
-            rmsNngp += Math.Pow(TestUtil.RelFrobenius(EmpiricalKernel.Nngp(Mlp(width, 64), p64, x).ToArray(), aNngp), 2) / spread;
+            var p1 = Mlp(width).Build<double>([6], new Rng((ulong)(900 + s)));
+            rmsNtk += Math.Pow(TestUtil.RelFrobenius(ModuleKernel.Ntk(p1, x).ToArray(), aNtk), 2) / spread;
+            var p64 = Mlp(width, 64).Build<double>([6], new Rng((ulong)(950 + s)));
+            rmsNngp += Math.Pow(TestUtil.RelFrobenius(ModuleKernel.Nngp(p64, x).ToArray(), aNngp), 2) / spread;
         }
         rmsNtk = Math.Sqrt(rmsNtk); rmsNngp = Math.Sqrt(rmsNngp);
         double eNtk = TestUtil.RelFrobenius(mcNtk.Ntk!.ToArray(), aNtk);

@@ -1,3 +1,8 @@
+using NativeFree.Kernels.Spec;
+using NativeFree.Tensors.Randomness;
+using NativeFree.Models.Layers;
+using NativeFree.Models.Spec;
+using NativeFree.Models;
 using NativeFree.Kernels;
 using NativeFree.Kernels.Empirical;
 using NativeFree.Kernels.Layers;
@@ -12,7 +17,7 @@ namespace NativeFree.Kernels.Tests;
 /// <summary>Training the finite network by gradient descent, against finite differences and the NTK dynamics.</summary>
 public class FiniteNetworkTests(ITestOutputHelper output)
 {
-    private static Serial Net(int width) => Stax.Serial(Stax.Dense(width, 1.5, 0.1), Stax.Relu(), Stax.Dense(1, 1.5, 0.1));
+    private static SequentialSpec Net(int width) => Stax.Serial(Stax.Dense(width, 1.5, 0.1), Stax.Relu(), Stax.Dense(1, 1.5, 0.1));
 
     private static (Tensor<double> X, Tensor<double> Y, Tensor<double> XTest) Data()
     {
@@ -24,11 +29,13 @@ public class FiniteNetworkTests(ITestOutputHelper output)
         return (x, Tensor.FromArray(y, 8, 1), xTest);
     }
 
+    private static double[] Flat(Module<double> m) => m.Parameters().SelectMany(q => q.Value.ToArray()).ToArray();
+
     private static double Norm(double[] a) => Math.Sqrt(a.Sum(v => v * v));
     private static double[] Sub(double[] a, double[] b) => a.Zip(b, (u, v) => u - v).ToArray();
 
     /// <summary>
-    /// Two steps of <see cref="FiniteNetwork.TrainMse"/> equal θ ← θ − lr·∇L with ∇L from central differences of the plain
+    /// Two steps of <see cref="GradientFlow.TrainMse"/> equal θ ← θ − lr·∇L with ∇L from central differences of the plain
     /// forward pass (no Autograd): conv, erf, flatten, dense and two outputs, so the loss normalisation 1/(2n)·Σ‖f − y‖²
     /// (mean over inputs, sum over outputs) is pinned too. The loss history is the plain loss at θ₀, θ₁, θ₂.
     /// </summary>
@@ -36,22 +43,22 @@ public class FiniteNetworkTests(ITestOutputHelper output)
     public void StepsEqualFiniteDifferenceGradientDescent()
     {
         var net = Stax.Serial(Stax.Conv(3, 2, 2, wStd: 1.3, bStd: 0.2), Stax.Erf(1.1, 0.8, 0.1), Stax.Flatten(), Stax.Dense(2, 1.2, 0.1));
-        var x = TestUtil.RandomInputs(31, 3, 3, 3, 2);
+        var x = TestUtil.RandomImages(31, 3, 3, 3, 2);
         var y = TestUtil.RandomInputs(32, 3, 2);
-        var p0 = net.Init(FeatureShape.FromBatchShape(x.Shape), new SeededNormalSampler(33));
-        var before = p0.All().SelectMany(t => t.ToArray()).ToArray();
+        var trained = net.Build<double>(x.ShapeArray[1..], new Rng(33));
+        var p = net.Build<double>(x.ShapeArray[1..], new Rng(33)); // the same initialisation, stepped by hand below
+        var before = Flat(p);
+        Assert.Equal(before, Flat(trained));
         const double lr = 0.3;
-        var r = FiniteNetwork.TrainMse(net, p0, x, y, lr, 2);
-        Assert.Equal(before, p0.All().SelectMany(t => t.ToArray()).ToArray()); // the initial parameters are untouched
+        var r = GradientFlow.TrainMse(trained, x, y, lr, 2);
         Assert.Equal(3, r.Loss.Length);
         Assert.Equal(2 * lr, r.Time);
 
-        var p = FiniteNetwork.Clone(p0);
-        var tensors = p.All().ToList();
+        var tensors = p.Parameters().Select(q => q.Value).ToList();
         for (int step = 0; step < 2; step++)
         {
             // Step 0: same parameters, only rounding differs; step 1: p carries the finite-difference error of step 0 (~1e-9).
-            Assert.Equal(FiniteNetwork.MseLoss(net, p, x, y), r.Loss[step], step == 0 ? 1e-12 : 1e-8);
+            Assert.Equal(GradientFlow.MseLoss(p, x, y), r.Loss[step], step == 0 ? 1e-12 : 1e-8);
             var grads = tensors.Select(t =>
             {
                 var g = new double[t.Length];
@@ -59,8 +66,8 @@ public class FiniteNetworkTests(ITestOutputHelper output)
                 for (int e = 0; e < s.Length; e++)
                 {
                     double keep = s[e];
-                    s[e] = keep + 1e-6; double up = FiniteNetwork.MseLoss(net, p, x, y);
-                    s[e] = keep - 1e-6; double dn = FiniteNetwork.MseLoss(net, p, x, y);
+                    s[e] = keep + 1e-6; double up = GradientFlow.MseLoss(p, x, y);
+                    s[e] = keep - 1e-6; double dn = GradientFlow.MseLoss(p, x, y);
                     s[e] = keep;
                     g[e] = (up - dn) / 2e-6;
                 }
@@ -72,9 +79,9 @@ public class FiniteNetworkTests(ITestOutputHelper output)
                 for (int e = 0; e < s.Length; e++) s[e] -= lr * grads[k][e];
             }
         }
-        Assert.Equal(FiniteNetwork.MseLoss(net, p, x, y), r.Loss[2], 1e-9);
-        var want = p.All().SelectMany(t => t.ToArray()).ToArray();
-        var got = r.Parameters.All().SelectMany(t => t.ToArray()).ToArray();
+        Assert.Equal(GradientFlow.MseLoss(p, x, y), r.Loss[2], 1e-9);
+        var want = Flat(p);
+        var got = Flat(trained);
         Assert.True(Norm(Sub(want, before)) > 1e-2, "the parameters barely moved: the comparison would be vacuous");
         for (int i = 0; i < want.Length; i++) Assert.True(Math.Abs(want[i] - got[i]) < 1e-8, $"parameter {i}: finite differences {want[i]}, TrainMse {got[i]}");
     }
@@ -92,17 +99,18 @@ public class FiniteNetworkTests(ITestOutputHelper output)
     {
         var (x, y, xt) = Data();
         var net = Net(2048);
-        var p0 = net.Init(new FeatureShape([], 4), new SeededNormalSampler(70));
+        var p0 = net.Build<double>([4], new Rng(70));
+        var trained = net.Build<double>([4], new Rng(70));
         const double lr = 0.004; const int steps = 300;
-        var r = FiniteNetwork.TrainMse(net, p0, x, y, lr, steps);
+        var r = GradientFlow.TrainMse(trained, x, y, lr, steps);
         for (int s = 1; s < r.Loss.Length; s++) Assert.True(r.Loss[s] < r.Loss[s - 1], $"loss rose at step {s}");
         Assert.True(r.Loss[^1] < 0.5 * r.Loss[0], $"loss {r.Loss[0]} → {r.Loss[^1]}: too little training for a meaningful comparison");
         foreach (var (inputs, label) in new[] { (xt, "test"), (x, "train") })
         {
-            var ft = net.Apply(r.Parameters, inputs).ToArray();
-            var f0 = net.Apply(p0, inputs).ToArray();
-            var lin = FiniteNetwork.LinearizedMean(net, p0, x, y, inputs, r.Time).ToArray();
-            var wrongTime = FiniteNetwork.LinearizedMean(net, p0, x, y, inputs, 2 * r.Time).ToArray();
+            var ft = trained.Predict(inputs).ToArray();
+            var f0 = p0.Predict(inputs).ToArray();
+            var lin = GradientFlow.LinearizedMean(p0, x, y, inputs, r.Time).ToArray();
+            var wrongTime = GradientFlow.LinearizedMean(p0, x, y, inputs, 2 * r.Time).ToArray();
             double moved = Norm(Sub(lin, f0)), err = Norm(Sub(ft, lin)) / moved, errWrong = Norm(Sub(ft, wrongTime)) / moved;
             output.WriteLine($"{label}: relative gap to the linearised NTK dynamics {err:G3} (with time 2t: {errWrong:G3})");
             Assert.True(err < 0.03, $"{label}: trained network is {err:G3} away from its linearisation");
@@ -126,11 +134,12 @@ public class FiniteNetworkTests(ITestOutputHelper output)
             for (int seed = 0; seed < 4; seed++)
             {
                 var net = Net(widths[w]);
-                var p0 = net.Init(new FeatureShape([], 4), new SeededNormalSampler(70 + seed));
-                var r = FiniteNetwork.TrainMse(net, p0, x, y, 0.004, 300);
-                var ft = net.Apply(r.Parameters, xt).ToArray();
-                var f0 = net.Apply(p0, xt).ToArray();
-                var lin = FiniteNetwork.LinearizedMean(net, p0, x, y, xt, r.Time).ToArray();
+                var p0 = net.Build<double>([4], new Rng((ulong)(70 + seed)));
+                var trained = net.Build<double>([4], new Rng((ulong)(70 + seed)));
+                var r = GradientFlow.TrainMse(trained, x, y, 0.004, 300);
+                var ft = trained.Predict(xt).ToArray();
+                var f0 = p0.Predict(xt).ToArray();
+                var lin = GradientFlow.LinearizedMean(p0, x, y, xt, r.Time).ToArray();
                 mean[w] += Norm(Sub(ft, lin)) / Norm(Sub(lin, f0)) / 4;
             }
             output.WriteLine($"width {widths[w]}: mean relative gap {mean[w]:G3}");
@@ -159,13 +168,18 @@ public class FiniteNetworkTests(ITestOutputHelper output)
         for (int seed = 0; seed < pairs; seed++)
         {
             var net = Net(2048);
-            var p0 = net.Init(new FeatureShape([], 4), new SeededNormalSampler(50 + seed));
-            var flipped = FiniteNetwork.Clone(p0);
-            foreach (var t in flipped.Children[2].Tensors) { var s = t.AsSpan(); for (int i = 0; i < s.Length; i++) s[i] = -s[i]; }
-            var a = net.Apply(FiniteNetwork.TrainMse(net, p0, x, y, lr, steps).Parameters, xt).ToArray();
-            var b = net.Apply(FiniteNetwork.TrainMse(net, flipped, x, y, lr, steps).Parameters, xt).ToArray();
+            var p0 = net.Build<double>([4], new Rng((ulong)(50 + seed)));
+            var f0 = p0.Predict(xt).ToArray();
+            var flipped = net.Build<double>([4], new Rng((ulong)(50 + seed)));
+            // The readout is layer 2 of the Sequential: its weight and bias are "2.weight", "2.bias".
+            foreach (var (key, q) in flipped.NamedParameters())
+                if (key.StartsWith("2.", StringComparison.Ordinal)) { var s = q.Value.AsSpan(); for (int i = 0; i < s.Length; i++) s[i] = -s[i]; }
+            GradientFlow.TrainMse(p0, x, y, lr, steps);
+            GradientFlow.TrainMse(flipped, x, y, lr, steps);
+            var a = p0.Predict(xt).ToArray();
+            var b = flipped.Predict(xt).ToArray();
             for (int i = 0; i < avg.Length; i++) avg[i] += (a[i] + b[i]) / (2 * pairs);
-            f0Scale += Norm(net.Apply(p0, xt).ToArray()) / pairs;
+            f0Scale += Norm(f0) / pairs;
         }
         double err = Norm(Sub(avg, want)) / Norm(want);
         output.WriteLine($"analytic {string.Join(", ", want.Select(v => v.ToString("F4")))}; mean of {pairs} pairs {string.Join(", ", avg.Select(v => v.ToString("F4")))}; relative error {err:G3}; ‖f₀‖ {f0Scale:G3}");
@@ -178,14 +192,14 @@ public class FiniteNetworkTests(ITestOutputHelper output)
     {
         var net = Net(8);
         var (x, y, _) = Data();
-        var p = net.Init(new FeatureShape([], 4), new SeededNormalSampler(1));
-        Assert.Contains("n = 8", Assert.Throws<ArgumentException>(() => FiniteNetwork.TrainMse(net, p, x, Tensor.Zeros<double>(7, 1), 0.1, 1)).Message);
-        Assert.Contains("outputs", Assert.Throws<ArgumentException>(() => FiniteNetwork.TrainMse(net, p, x, Tensor.Zeros<double>(8, 2), 0.1, 1)).Message);
+        var p = net.Build<double>([4], new Rng(1));
+        Assert.Contains("n = 8", Assert.Throws<ArgumentException>(() => GradientFlow.TrainMse(p, x, Tensor.Zeros<double>(7, 1), 0.1, 1)).Message);
+        Assert.Contains("outputs", Assert.Throws<ArgumentException>(() => GradientFlow.TrainMse(p, x, Tensor.Zeros<double>(8, 2), 0.1, 1)).Message);
         var bad = x.Clone(); bad.AsSpan()[5] = double.NaN;
-        Assert.Contains("non-finite", Assert.Throws<ArgumentException>(() => FiniteNetwork.TrainMse(net, p, bad, y, 0.1, 1)).Message);
-        Assert.Throws<ArgumentException>(() => FiniteNetwork.TrainMse(net, p, x, y, 0, 1));
-        Assert.Throws<ArgumentException>(() => FiniteNetwork.TrainMse(net, p, x, y, 0.1, -1));
-        Assert.Contains("diverged", Assert.Throws<ArgumentException>(() => FiniteNetwork.TrainMse(net, p, x, y, 1e3, 200)).Message);
-        Assert.Throws<ArgumentException>(() => FiniteNetwork.TrainMse(net, p, Tensor.Zeros<double>(8, 5), y, 0.1, 1));
+        Assert.Contains("non-finite", Assert.Throws<ArgumentException>(() => GradientFlow.TrainMse(p, bad, y, 0.1, 1)).Message);
+        Assert.Throws<ArgumentException>(() => GradientFlow.TrainMse(p, x, y, 0, 1));
+        Assert.Throws<ArgumentException>(() => GradientFlow.TrainMse(p, x, y, 0.1, -1));
+        Assert.Contains("diverged", Assert.Throws<ArgumentException>(() => GradientFlow.TrainMse(p, x, y, 1e3, 200)).Message);
+        Assert.Throws<ArgumentException>(() => GradientFlow.TrainMse(p, Tensor.Zeros<double>(8, 5), y, 0.1, 1));
     }
 }

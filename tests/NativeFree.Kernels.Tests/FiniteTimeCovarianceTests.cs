@@ -1,3 +1,7 @@
+using NativeFree.Tensors.Randomness;
+using NativeFree.Models.Layers;
+using NativeFree.Models.Spec;
+using NativeFree.Models;
 using NativeFree.Cli;
 using NativeFree.Cli.Commands;
 using NativeFree.Kernels;
@@ -18,7 +22,7 @@ namespace NativeFree.Kernels.Tests;
 public class FiniteTimeCovarianceTests : IDisposable
 {
     private const string Spec = "dense(32, w_std=1.5, b_std=0.1) relu dense(32, w_std=1.5, b_std=0.1) relu dense(1, w_std=1.5, b_std=0.1)";
-    private static readonly Serial Net = NetworkSpec.Parse(Spec);
+    private static readonly SequentialSpec Net = NetworkSpec.Parse(Spec);
     private const int N = 10, M = 4;
 
     private sealed record Blocks(double[,] Ktt, double[,] Kst, double[,] Kss, double[,] Ttt, double[,] Tst, double[,] Y)

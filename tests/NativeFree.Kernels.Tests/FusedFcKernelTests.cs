@@ -1,3 +1,8 @@
+using NativeFree.Kernels.Spec;
+using NativeFree.Tensors.Randomness;
+using NativeFree.Models.Layers;
+using NativeFree.Models.Spec;
+using NativeFree.Models;
 using NativeFree.Kernels.Layers;
 using NativeFree.Tensors;
 using Xunit;
@@ -14,11 +19,11 @@ public class FusedFcKernelTests
     private static readonly (double A, double B, double W, double? Bias)[] Layers =
         [(0, 1, 1.4, 0.1), (0.2, 1, 1.1, null), (-1, 1, 0.9, 0.3), (0, 1, 1.3, 0.05), (0.5, -0.7, 1.0, 0.0)];
 
-    private static Serial Net(int width = 7)
+    private static SequentialSpec Net(int width = 7)
     {
-        // Nested Serial on purpose: the fused path flattens it.
-        var layers = new List<ILayer> { Stax.Dense(width, 1.2, 0.2) };
-        foreach (var (a, b, w, bias) in Layers) layers.Add(Stax.Serial(new ABRelu(a, b), Stax.Dense(width, w, bias)));
+        // Nested SequentialSpec on purpose: the fused path flattens it.
+        var layers = new List<LayerSpec> { Stax.Dense(width, 1.2, 0.2) };
+        foreach (var (a, b, w, bias) in Layers) layers.Add(Stax.Serial(Stax.ABRelu(a, b), Stax.Dense(width, w, bias)));
         return Stax.Serial(layers.ToArray());
     }
 
@@ -100,7 +105,7 @@ public class FusedFcKernelTests
         foreach (var (a, b) in new[] { (x1, (Tensor<double>?)null), (x1, x2) })
         {
             var fused = KernelFunction.Compute(Net(), a, b, new KernelOptions { MaxTile = 16 });
-            var layered = KernelFunction.ComputeTile(Net(), a, b); // one tile through Serial.Transform, layer by layer
+            var layered = KernelFunction.ComputeTile(KernelLayers.From(Net()), a, b); // one tile through Serial.Transform, layer by layer
             var fk = fused.Nngp!.ToArray(); var ft = fused.Ntk!.ToArray();
             for (int i = 0; i < fk.Length; i++)
             {
@@ -117,7 +122,7 @@ public class FusedFcKernelTests
         var net = Stax.Serial(Stax.Dense(5, 1.5, 0.1), Stax.Relu(), Stax.Dense(5, 1.2, 0.2), Stax.Relu(), Stax.Dense(5, 0.8, null), Stax.Relu(), Stax.Dense(1, 1.1, 0.05));
         var x = TestUtil.RandomInputs(12, 35, 6);
         var fused = KernelFunction.Compute(net, x, null, new KernelOptions { MaxTile = 16 });
-        var layered = KernelFunction.ComputeTile(net, x, null);
+        var layered = KernelFunction.ComputeTile(KernelLayers.From(net), x, null);
         var fk = fused.Nngp!.ToArray(); var ft = fused.Ntk!.ToArray();
         for (int i = 0; i < fk.Length; i++)
         {

@@ -1,3 +1,8 @@
+using NativeFree.Kernels.Spec;
+using NativeFree.Tensors.Randomness;
+using NativeFree.Models.Layers;
+using NativeFree.Models.Spec;
+using NativeFree.Models;
 using NativeFree.Kernels;
 using NativeFree.Kernels.Internal;
 using NativeFree.Kernels.Layers;
@@ -9,7 +14,7 @@ namespace NativeFree.Kernels.Tests;
 
 public class PredictionTests
 {
-    private static readonly Serial Net = Stax.Serial(Stax.Dense(64, 1.5, 0.1), Stax.Relu(), Stax.Dense(64, 1.5, 0.1), Stax.Relu(), Stax.Dense(1, 1.5, 0.1));
+    private static readonly SequentialSpec Net = Stax.Serial(Stax.Dense(64, 1.5, 0.1), Stax.Relu(), Stax.Dense(64, 1.5, 0.1), Stax.Relu(), Stax.Dense(1, 1.5, 0.1));
 
     private static (Tensor<double> Ktt, Tensor<double> Kst, Tensor<double> Kss, Tensor<double> Ntt, Tensor<double> Nst, Tensor<double> Y) Problem(int n = 12, int t = 5)
     {
@@ -185,12 +190,12 @@ public class PredictionTests
         int n = 40;
         var x = Tensor.Zeros<double>(n, 3);
         var labels = new int[n];
-        var s = new SeededNormalSampler(26);
-        var noise = new double[n * 3]; s.FillNormal(noise);
+        var s = new Rng(26);
+        var noise = new double[n * 3]; s.FillNormal<double>(noise, 0, 1);
         for (int i = 0; i < n; i++) { labels[i] = i % 3; for (int c = 0; c < 3; c++) x[i, c] = (c == labels[i] ? 3 : 0) + 0.4 * noise[i * 3 + c]; }
         var xs = Tensor.Zeros<double>(9, 3);
         var testLabels = new int[9];
-        var noise2 = new double[27]; s.FillNormal(noise2);
+        var noise2 = new double[27]; s.FillNormal<double>(noise2, 0, 1);
         for (int i = 0; i < 9; i++) { testLabels[i] = i % 3; for (int c = 0; c < 3; c++) xs[i, c] = (c == testLabels[i] ? 3 : 0) + 0.4 * noise2[i * 3 + c]; }
         var ktt = KernelFunction.Compute(Net, x).Ntk!;
         var kst = KernelFunction.Compute(Net, xs, x).Ntk!;
@@ -202,8 +207,8 @@ public class PredictionTests
     public void EigenReconstructsAndGaussHermiteIntegratesMoments()
     {
         int n = 30;
-        var s = new SeededNormalSampler(27);
-        var b = new double[n * n]; s.FillNormal(b);
+        var s = new Rng(27);
+        var b = new double[n * n]; s.FillNormal<double>(b, 0, 1);
         var a = new double[n * n];
         for (int i = 0; i < n; i++) for (int j = 0; j < n; j++) a[i * n + j] = b[i * n + j] + b[j * n + i];
         var eig = NativeFree.Tensors.LinearAlgebra.Linalg.Eigh(Tensor.FromArray(a, n, n));

@@ -1,3 +1,7 @@
+using NativeFree.Tensors.Randomness;
+using NativeFree.Models.Layers;
+using NativeFree.Models.Spec;
+using NativeFree.Models;
 using NativeFree.Kernels;
 using NativeFree.Kernels.Layers;
 using NativeFree.Kernels.Spec;
@@ -11,7 +15,7 @@ public class RectifiedMonomialTests
 {
     public static TheoryData<int> Degrees => new() { 0, 1, 2, 3, 4, 5 };
 
-    private static Serial Net(Activation a) => Stax.Serial(Stax.Dense(16, 1.3, 0.2), a, Stax.Dense(4, 0.9, 0.1));
+    private static SequentialSpec Net(Activation a) => Stax.Serial(Stax.Dense(16, 1.3, 0.2), Stax.Transform(a), Stax.Dense(4, 0.9, 0.1));
 
     [Theory]
     [MemberData(nameof(Degrees))]
@@ -106,7 +110,7 @@ public class RectifiedMonomialTests
         var built = KernelFunction.Compute(Stax.Serial(Stax.Dense(8, 1.3, 0), Stax.RectifiedMonomial(4), Stax.Dense(1)), x);
         Assert.Equal(built.Ntk!.ToArray(), parsed.Ntk!.ToArray());
         var e = Assert.Throws<ArgumentException>(() => NetworkSpec.Parse("dense(8) rectified_monomial(-1) dense(1)"));
-        Assert.Contains("column 10:", e.Message);
+        Assert.Contains("column 29:", e.Message); // the bad value itself
         Assert.Contains("degree must be in 0..", e.Message);
     }
 }

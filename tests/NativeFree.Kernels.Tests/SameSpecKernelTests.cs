@@ -25,9 +25,11 @@ public class SameSpecKernelTests
 
     private static (double Error, Tensor<double> Empirical, Tensor<double> Analytic) Compare(string spec, Tensor<double> xNhwcOrFlat, int samples, ulong seed)
     {
-        var analytic = KernelFunction.Compute(NetworkSpec.Parse(spec), xNhwcOrFlat, null, new KernelOptions { Kinds = KernelKinds.Ntk }).Ntk!;
-        var x = xNhwcOrFlat.Rank == 4 ? xNhwcOrFlat.Permute([0, 3, 1, 2]).Contiguous() : xNhwcOrFlat;
-        var empirical = ModuleKernel.MonteCarloNtk(SpecParser.Parse(spec), x, null, samples, new Rng(seed));
+        // One parsed description for both: the analytic kernel reads it, the Monte-Carlo builds its finite networks.
+        var net = NetworkSpec.Parse(spec);
+        var x = KernelFunction.ChannelsFirst(xNhwcOrFlat);
+        var analytic = KernelFunction.Compute(net, x, null, new KernelOptions { Kinds = KernelKinds.Ntk }).Ntk!;
+        var empirical = ModuleKernel.MonteCarloNtk(net, x, null, samples, new Rng(seed));
         return (RelativeError(empirical, analytic), empirical, analytic);
     }
 
@@ -65,8 +67,8 @@ public class SameSpecKernelTests
         // window) misses the analytic kernel by far more than the tolerance above.
         bool image = spec.StartsWith("conv");
         var x = image ? new Rng(12).Normal(0.0, 1.0, [5, 6, 6, 2]) : new Rng(11).Normal(0.0, 1.0, [6, 8]);
-        var analytic = KernelFunction.Compute(NetworkSpec.Parse(spec), x, null, new KernelOptions { Kinds = KernelKinds.Ntk }).Ntk!;
-        var xm = image ? x.Permute([0, 3, 1, 2]).Contiguous() : x;
+        var xm = KernelFunction.ChannelsFirst(x);
+        var analytic = KernelFunction.Compute(NetworkSpec.Parse(spec), xm, null, new KernelOptions { Kinds = KernelKinds.Ntk }).Ntk!;
         Assert.Contains(from, spec);
         var off = ModuleKernel.MonteCarloNtk(SpecParser.Parse(spec.Replace(from, to)), xm, null, 2, new Rng(1));
         Assert.True(RelativeError(off, analytic) > 0.06, $"{RelativeError(off, analytic):F4}");

@@ -1,35 +1,42 @@
 using NativeFree.Kernels;
+using NativeFree.Models;
+using NativeFree.Models.Spec;
 using NativeFree.Tensors;
+using NativeFree.Tensors.Randomness;
 
 namespace NativeFree.Kernels.Tests;
 
 internal static class TestUtil
 {
-    public static Tensor<double> RandomInputs(int seed, params int[] shape)
-    {
-        var s = new SeededNormalSampler(seed);
-        return s.Normal(1.0, shape);
-    }
+    /// <summary>N(0, 1) values of the given shape from the seeded counter-based generator.</summary>
+    public static Tensor<double> RandomInputs(int seed, params int[] shape) => new Rng((ulong)(uint)seed).StandardNormal<double>(shape);
 
     /// <summary>
-    /// Jacobian of <see cref="ILayer.Apply"/> with respect to every parameter (each distinct tensor once) by
-    /// central differences: row input·outputs + o, column = the parameter's index in tensor order.
+    /// Signals or images in the Models layout ([N, C, L], [N, C, H, W]) holding the values <see cref="RandomInputs"/> draws
+    /// for the channels-last shape [N, …spatial, C]: the same inputs the channels-last kernel tests always used.
     /// </summary>
-    public static double[,] FiniteDifferenceJacobian(ILayer net, Parameters p, Tensor<double> x)
+    public static Tensor<double> RandomImages(int seed, params int[] channelsLastShape)
+        => KernelFunction.ChannelsFirst(RandomInputs(seed, channelsLastShape));
+
+    /// <summary>
+    /// Jacobian of the network's eval-mode outputs with respect to every parameter by central differences on the stored
+    /// values (no Autograd): row input·outputs + o, column = the parameter's index in state-dict order.
+    /// </summary>
+    public static double[,] FiniteDifferenceJacobian(Module<double> net, Tensor<double> x)
     {
-        var tensors = p.All().Distinct(ReferenceEqualityComparer.Instance).Cast<Tensor<double>>().ToList();
-        int rows = net.Apply(p, x).Length, total = tensors.Sum(t => t.Length);
+        var ps = net.Parameters();
+        int rows = net.Predict(x).Length, total = ps.Sum(p => p.Length);
         var jac = new double[rows, total];
         int at = 0;
         const double h = 1e-6;
-        foreach (var t in tensors)
+        foreach (var p in ps)
         {
-            var s = t.AsSpan();
-            for (int e = 0; e < t.Length; e++, at++)
+            var s = p.Value.AsSpan();
+            for (int e = 0; e < p.Length; e++, at++)
             {
                 double keep = s[e];
-                s[e] = keep + h; var up = net.Apply(p, x).ToArray();
-                s[e] = keep - h; var dn = net.Apply(p, x).ToArray();
+                s[e] = keep + h; var up = net.Predict(x).ToArray();
+                s[e] = keep - h; var dn = net.Predict(x).ToArray();
                 s[e] = keep;
                 for (int r = 0; r < rows; r++) jac[r, at] = (up[r] - dn[r]) / (2 * h);
             }
@@ -78,24 +85,19 @@ internal static class TestUtil
         return Math.Sqrt(num / Math.Max(den, 1e-300));
     }
 
-    /// <summary>Monte-Carlo NNGP of the finite network: mean over samples and output channels of f(x1)·f(x2).</summary>
-    public static double[] MonteCarloNngp(ILayer net, Tensor<double> x1, Tensor<double> x2, int samples, int seed)
+    /// <summary>
+    /// Monte-Carlo NNGP of the finite network the spec builds: mean over samples and output units of f(x1)·f(x2), inputs in
+    /// the network's layout (NCHW). Each sample is a fresh initialisation from its own seed.
+    /// </summary>
+    public static double[] MonteCarloNngp(LayerSpec spec, Tensor<double> x1, Tensor<double> x2, int samples, int seed)
     {
         int n1 = x1.Dim(0), n2 = x2.Dim(0);
         var acc = new double[n1 * n2];
-        var shape = FeatureShape.FromBatchShape(x1.Shape);
         for (int s = 0; s < samples; s++)
         {
-            var sampler = new SeededNormalSampler(seed + 7919 * s);
-            var p = net.Init(shape, sampler);
-            // One forward pass over both sets.
-            var both = Tensor.Zeros<double>([n1 + n2, .. x1.ShapeArray[1..]]);
-            var bs = both.AsSpan();
-            x1.ToArray().CopyTo(bs);
-            x2.ToArray().CopyTo(bs.Slice(x1.Length));
-            var y = net.Apply(p, both).ToArray();
-            var y1 = y.AsSpan(0, y.Length * n1 / (n1 + n2)).ToArray();
-            var y2 = y.AsSpan(y1.Length).ToArray();
+            var net = spec.Build<double>(x1.ShapeArray[1..], new Rng((ulong)(seed + 7919 * s)));
+            var y1 = net.Predict(x1).ToArray();
+            var y2 = net.Predict(x2).ToArray();
             int c = y1.Length / n1;
             for (int i = 0; i < n1; i++)
                 for (int j = 0; j < n2; j++)

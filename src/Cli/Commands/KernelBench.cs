@@ -1,3 +1,4 @@
+using NativeFree.Kernels.Spec;
 using System.Diagnostics;
 using System.Globalization;
 using NativeFree.Kernels;
@@ -28,28 +29,29 @@ public sealed class KernelBench : IBenchSuite
         "the note gives the threads and that run's process CPU time per entry (a loaded machine shows up as wall time well\n" +
         "above CPU time / threads).";
 
-    internal static Serial ReluNet(int depth)
+    // The networks as Models specs, read once as kernel transforms (outside every timed region); images channels last.
+    internal static ILayer ReluNet(int depth)
     {
-        var layers = new List<ILayer> { Stax.Dense(1, 1.0, 0.0) };
+        var layers = new List<Models.Spec.LayerSpec> { Stax.Dense(1, 1.0, 0.0) };
         for (int l = 0; l < depth; l++) { layers.Add(Stax.Relu()); layers.Add(Stax.Dense(1, 1.0, 0.0)); }
-        return Stax.Serial(layers.ToArray());
+        return KernelLayers.From(Stax.Serial(layers.ToArray()));
     }
 
-    internal static Serial Cnn(bool globalPool, int depth = 21)
+    internal static ILayer Cnn(bool globalPool, int depth = 21)
     {
-        var layers = new List<ILayer>();
+        var layers = new List<Models.Spec.LayerSpec>();
         for (int l = 0; l < depth; l++) { layers.Add(Stax.Conv(1, 3, 3, wStd: Math.Sqrt(2), bStd: 0.0)); layers.Add(Stax.Relu()); }
         layers.Add(globalPool ? Stax.GlobalAvgPool() : Stax.Flatten());
         layers.Add(Stax.Dense(1, 1.0, 0.0));
-        return Stax.Serial(layers.ToArray());
+        return KernelLayers.From(Stax.Serial(layers.ToArray()));
     }
 
     /// <summary>Seconds for the ReLU NTK of depth L on N×64 inputs (best of <paramref name="repeat"/> runs; all runs in <paramref name="all"/>).</summary>
     internal static double ReluSeconds(int n, int depth, int repeat = 1, List<double>? all = null, List<long>? faults = null)
     {
-        var x = new SeededNormalSampler(1).Normal(1, n, 64);
+        var x = Normal(1, n, 64);
         var net = ReluNet(depth);
-        KernelFunction.Compute(net, new SeededNormalSampler(2).Normal(1, 64, 64)); // JIT warm-up
+        KernelFunction.Compute(net, Normal(2, 64, 64)); // JIT warm-up
         double best = double.PositiveInfinity;
         // The previous run's 2·N² outputs are garbage; collect them before (outside) the timed region, with blocking
         // GCs, so the heap can reuse their memory. Otherwise the GC frees them only after the next run has taken
@@ -84,7 +86,7 @@ public sealed class KernelBench : IBenchSuite
     /// </summary>
     internal static double ReluComputeOnlySeconds(int n, int depth, int repeat)
     {
-        var x = new SeededNormalSampler(1).Normal(1, n, 64).ToArray();
+        var x = Normal(1, n, 64).ToArray();
         var fused = NativeFree.Kernels.Internal.FcReluKernel.TryCreate(ReluNet(depth)) ?? throw new InvalidOperationException("ReLU net not fused");
         var k = new double[n * n]; var t = new double[n * n];
         double best = double.PositiveInfinity;
@@ -122,13 +124,13 @@ public sealed class KernelBench : IBenchSuite
         while (images * (images + 1) / 2 < entries) images++;
         var net = Cnn(globalPool);
         // Warm-up: the same 21 layers (same code path) on other inputs.
-        KernelFunction.Compute(net, new SeededNormalSampler(4).Normal(1, 2, 8, 8, 3), null, new KernelOptions { Kinds = KernelKinds.Ntk });
+        KernelFunction.Compute(net, Normal(4, 2, 8, 8, 3), null, new KernelOptions { Kinds = KernelKinds.Ntk });
         int computed = images * (images + 1) / 2;
         double best = double.PositiveInfinity, bestCpu = 0;
         var proc = Process.GetCurrentProcess();
         for (int r = 0; r < repeat; r++)
         {
-            var x = new SeededNormalSampler(100 + r).Normal(1, images, size, size, 3);
+            var x = Normal(100 + r, images, size, size, 3);
             proc.Refresh();
             var cpu0 = proc.TotalProcessorTime;
             var sw = Stopwatch.StartNew();
@@ -227,4 +229,7 @@ public sealed class KernelBench : IBenchSuite
         var (msG, cG, _, _, _) = CnnMsPerEntry(true, 16, 1);
         yield return Row("cnn21-ntk global_avg_pool 16x16x3", msG, "ms/entry", $"{cG} entry (32x32: bench kernel)");
     }
+
+    // N(0, 1) inputs from the seeded counter-based generator.
+    private static Tensor<double> Normal(int seed, params int[] shape) => new NativeFree.Tensors.Randomness.Rng((ulong)(uint)seed).StandardNormal<double>(shape);
 }

@@ -16,7 +16,8 @@ public sealed class PredictCommand : ICommand
     public string Help =>
         "usage: nativefree predict --net \"SPEC\" --x-train A.npy --y-train B.npy --x-test C.npy --kind ntk|nngp|student-t\n" +
         "                          [--t T] [--diag-reg R] [--diag-reg-absolute] [--alpha A] [--beta B]\n" +
-        "                          --out mean.npy [--var var.npy] [--dtype float64|float32] [--json]\n\n" +
+        "                          --out mean.npy [--var var.npy] [--dtype float64|float32] [--layout nchw|nhwc] [--json]\n\n" +
+        "Inputs are [N, d], or [N, C, L] / [N, C, H, W] (--layout nhwc: channels last, as neural-tangents).\n" +
         "  ntk        mean of networks trained by gradient flow on MSE (all layers), at time T (default: inf);\n" +
         "             --var gives the variance over initialisations at the same T (Lee et al. 2019): the prior\n" +
         "             NNGP variance at T = 0, the NTK-GP variance at T = inf\n" +
@@ -32,11 +33,12 @@ public sealed class PredictCommand : ICommand
     {
         var cli = new CliArgs(args, new HashSet<string> { "--json", "--diag-reg-absolute" });
         if (cli.Positional.Count > 0) throw new CliException($"unexpected argument '{cli.Positional[0]}'");
-        var net = NetworkSpec.Parse(cli.Require("--net"));
+        var net = KernelCommand.Transform(NetworkSpec.Parse(cli.Require("--net")));
+        bool channelsLast = KernelCommand.ParseLayout(cli);
         string kind = cli.Require("--kind");
         if (kind is not ("ntk" or "nngp" or "student-t")) throw new CliException($"--kind must be ntk, nngp or student-t, got '{kind}'");
-        var xTrain = KernelCommand.LoadInputs(cli.Require("--x-train"), "--x-train");
-        var xTest = KernelCommand.LoadInputs(cli.Require("--x-test"), "--x-test");
+        var xTrain = KernelCommand.LoadInputs(cli.Require("--x-train"), "--x-train", channelsLast);
+        var xTest = KernelCommand.LoadInputs(cli.Require("--x-test"), "--x-test", channelsLast);
         string yPath = cli.Require("--y-train");
         if (!File.Exists(yPath)) throw new CliException($"--y-train: file not found: {yPath}");
         var (yData, yShape) = KernelNpyInput.Read(yPath);

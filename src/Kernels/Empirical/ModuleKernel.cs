@@ -10,8 +10,8 @@ namespace NativeFree.Kernels.Empirical;
 /// <summary>
 /// The empirical kernels of a finite network built by NativeFree.Models (any <see cref="Module{T}"/> in float64),
 /// so the analytic kernel and the finite network come from one SPEC: parse it with
-/// <see cref="Spec.NetworkSpec"/> for the infinite-width kernel and with <see cref="SpecParser"/> for the network.
-/// Images are NCHW here (PyTorch's layout) and NHWC for the analytic kernels.
+/// <see cref="Spec.NetworkSpec"/> (or build it with <see cref="Stax"/>): <see cref="KernelFunction"/> gives the analytic
+/// kernel and <see cref="LayerSpec.Build{T}(int[], Rng)"/> the network. Inputs are in the network's layout (NCHW images).
 /// </summary>
 public static class ModuleKernel
 {
@@ -61,6 +61,56 @@ public static class ModuleKernel
             if (sum is null) sum = k; else Tensor.AddScaledInPlace(sum, 1.0, k);
         }
         return Tensor.Mul(sum!, 1.0 / samples);
+    }
+
+    /// <summary>
+    /// The empirical NNGP (1/K)·f(x1)·f(x2)ᵀ of the network's K outputs in eval mode: at initialisation, an unbiased
+    /// estimate of the analytic NNGP for each output unit.
+    /// </summary>
+    public static Tensor<double> Nngp(Module<double> network, Tensor<double> x1, Tensor<double>? x2 = null)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentNullException.ThrowIfNull(x1);
+        var f1 = Outputs(network, x1);
+        var f2 = x2 is null ? f1 : Outputs(network, x2);
+        int k = f1.Dim(1);
+        return Tensor.Mul(Tensor.MatMul(f1, f2.Mt), 1.0 / k);
+    }
+
+    /// <summary>
+    /// Monte-Carlo NNGP and NTK: the means of <see cref="Nngp"/> and <see cref="Ntk"/> over <paramref name="samples"/>
+    /// networks built from <paramref name="spec"/> with independent initialisations (forks of <paramref name="rng"/>).
+    /// </summary>
+    public static KernelResult<double> MonteCarlo(LayerSpec spec, Tensor<double> x1, Tensor<double>? x2, int samples, Rng rng, KernelKinds kinds = KernelKinds.Both)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(x1);
+        ArgumentNullException.ThrowIfNull(rng);
+        if (samples < 1) throw new ArgumentException($"samples must be ≥ 1, got {samples}.", nameof(samples));
+        if (x2 is not null && !x2.ShapeArray.AsSpan(1).SequenceEqual(x1.ShapeArray.AsSpan(1)))
+            throw new ArgumentException($"x1 {ShapeUtil.Format(x1.ShapeArray)} and x2 {ShapeUtil.Format(x2.ShapeArray)} must agree after the batch axis.");
+        Tensor<double>? nngp = null, ntk = null;
+        for (int s = 0; s < samples; s++)
+        {
+            var net = spec.Build<double>(x1.ShapeArray[1..], rng.Fork());
+            if (kinds.HasFlag(KernelKinds.Nngp)) nngp = Accumulate(nngp, Nngp(net, x1, x2));
+            if (kinds.HasFlag(KernelKinds.Ntk)) ntk = Accumulate(ntk, Ntk(net, x1, x2));
+        }
+        return new KernelResult<double>(nngp is null ? null : Tensor.Mul(nngp, 1.0 / samples), ntk is null ? null : Tensor.Mul(ntk, 1.0 / samples));
+    }
+
+    private static Tensor<double> Accumulate(Tensor<double>? sum, Tensor<double> k)
+    {
+        if (sum is null) return k;
+        Tensor.AddScaledInPlace(sum, 1.0, k);
+        return sum;
+    }
+
+    // The outputs as [n, K] (eval mode, no tape).
+    private static Tensor<double> Outputs(Module<double> network, Tensor<double> x)
+    {
+        var f = network.Predict(x);
+        return f.Contiguous().Reshape(x.Dim(0), f.Length / x.Dim(0));
     }
 
     private static (double[] Rows, int Outputs) Jacobian(Module<double> network, IReadOnlyList<Parameter<double>> ps, long p, Tensor<double> x)

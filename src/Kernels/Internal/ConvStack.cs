@@ -89,7 +89,7 @@ internal sealed class ConvStack
             try { (ho, wo, pt, pl) = win.Output(h, w, conv.Name); }
             catch (ArgumentException) { return null; } // the layer-by-layer path reports it
             double scale = conv.WStd * conv.WStd / (kh * kw), b2 = conv.BStd is { } bs ? bs * bs : 0;
-            bool ntkParam = conv.Parametrization == Parametrization.Ntk;
+            bool ntkParam = conv.Scaling == WeightScaling.Ntk;
             var u = new Unit
             {
                 H = h, W = w, Ho = ho, Wo = wo, Kh = kh, Kw = kw, Pt = pt, Pl = pl, Scale = scale, B2 = b2,

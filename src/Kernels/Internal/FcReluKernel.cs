@@ -53,7 +53,7 @@ internal sealed class FcReluKernel
         {
             if (i % 2 == 0)
             {
-                if (flat[i] is not Dense { Parametrization: Parametrization.Ntk } d) return null;
+                if (flat[i] is not Dense { Scaling: WeightScaling.Ntk } d) return null;
                 dense.Add(d);
             }
             else

@@ -7,7 +7,7 @@ namespace NativeFree.Kernels.Layers;
 /// (k11, k22, k12) to E[φ(u)φ(v)] and multiplies the NTK by E[φ′(u)φ′(v)], with (u, v) ~ N(0, [[k11, k12], [k12, k22]]).
 /// Subclasses give φ, φ′ and the dual <see cref="Dual"/> over spans (closed form or quadrature).
 /// </summary>
-public abstract class Activation : ILayer, Empirical.IDifferentiableLayer
+public abstract class Activation : ILayer
 {
     /// <inheritdoc/>
     public abstract string Name { get; }
@@ -39,19 +39,6 @@ public abstract class Activation : ILayer, Empirical.IDifferentiableLayer
         state.Gaussian = false;
     }
 
-    /// <inheritdoc/>
-    public Parameters Init(FeatureShape input, INormalSampler sampler) => Parameters.Empty;
-
-    /// <inheritdoc/>
-    public Tensor<double> Apply(Parameters parameters, Tensor<double> x, INormalSampler? sampler = null) => LayerUtil.Map(x, Value);
-
-    /// <inheritdoc/>
-    public Autograd.Var<double> Apply(Parameters parameters, Empirical.ParameterVars vars, Autograd.Var<double> x) => ApplyVar(x);
-
-    /// <summary>φ on the Autograd tape; activations without a differentiable form throw <see cref="NotSupportedException"/>.</summary>
-    protected virtual Autograd.Var<double> ApplyVar(Autograd.Var<double> x)
-        => throw new NotSupportedException($"{Name}: this activation has no Autograd form, so the finite network has no empirical kernel and cannot be trained " +
-            "(every closed-form activation has one; give a quadrature activation as a Var function).");
 
     /// <inheritdoc/>
     public virtual Kernel Transform(Kernel k)

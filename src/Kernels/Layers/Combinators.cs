@@ -1,9 +1,10 @@
+using NativeFree.Models.Layers;
 using NativeFree.Tensors;
 
 namespace NativeFree.Kernels.Layers;
 
 /// <summary>Layers applied one after another; init, apply and kernel all compose.</summary>
-public sealed class Serial : ILayer, Empirical.IDifferentiableLayer
+public sealed class Serial : ILayer
 {
     /// <summary>The layers in order.</summary>
     public IReadOnlyList<ILayer> Layers { get; }
@@ -30,28 +31,6 @@ public sealed class Serial : ILayer, Empirical.IDifferentiableLayer
     public void Analyze(LayerAnalysis state) { foreach (var l in Layers) l.Analyze(state); }
 
     /// <inheritdoc/>
-    public Parameters Init(FeatureShape input, INormalSampler sampler)
-    {
-        var children = new Parameters[Layers.Count];
-        for (int i = 0; i < Layers.Count; i++) { children[i] = Layers[i].Init(input, sampler); input = Layers[i].OutputShape(input); }
-        return new Parameters([], children);
-    }
-
-    /// <inheritdoc/>
-    public Autograd.Var<double> Apply(Parameters parameters, Empirical.ParameterVars vars, Autograd.Var<double> x)
-    {
-        for (int i = 0; i < Layers.Count; i++) x = Empirical.ParameterVars.ApplyLayer(Layers[i], parameters.Children[i], vars, x);
-        return x;
-    }
-
-    /// <inheritdoc/>
-    public Tensor<double> Apply(Parameters parameters, Tensor<double> x, INormalSampler? sampler = null)
-    {
-        for (int i = 0; i < Layers.Count; i++) x = Layers[i].Apply(parameters.Children[i], x, sampler);
-        return x;
-    }
-
-    /// <inheritdoc/>
     public Kernel Transform(Kernel k)
     {
         for (int i = 0; i < Layers.Count; i++)
@@ -70,15 +49,6 @@ public sealed class Serial : ILayer, Empirical.IDifferentiableLayer
 
     /// <inheritdoc/>
     public override string ToString() => Name;
-}
-
-/// <summary>How parallel branches are merged.</summary>
-public enum FanIn
-{
-    /// <summary>Elementwise sum (residual connections): kernels add.</summary>
-    Sum,
-    /// <summary>Concatenation along channels: kernels average, weighted by each branch's channel count.</summary>
-    Concat,
 }
 
 /// <summary>
@@ -126,38 +96,6 @@ public sealed partial class Branches : ILayer
         // Concatenated channel groups have different covariances, so an elementwise φ would see a mixture,
         // not one Gaussian: a Dense/Conv must come first (it mixes the groups into one Gaussian again).
         state.Gaussian = gaussian && Merge == FanIn.Sum;
-    }
-
-    /// <inheritdoc/>
-    public Parameters Init(FeatureShape input, INormalSampler sampler)
-        => new([], Parallel.Select(b => b.Init(input, sampler)).ToArray());
-
-    /// <inheritdoc/>
-    public Tensor<double> Apply(Parameters parameters, Tensor<double> x, INormalSampler? sampler = null)
-    {
-        var outs = Parallel.Select((b, i) => b.Apply(parameters.Children[i], x, sampler)).ToArray();
-        if (Merge == FanIn.Sum)
-        {
-            var sum = outs[0].Contiguous().ToArray();
-            for (int i = 1; i < outs.Length; i++)
-            {
-                var o = outs[i].ToArray();
-                for (int e = 0; e < sum.Length; e++) sum[e] += o[e];
-            }
-            return Tensor.FromArray(sum, outs[0].ShapeArray);
-        }
-        int rows = outs[0].Length / outs[0].Dim(-1);
-        int total = outs.Sum(o => o.Dim(-1));
-        var y = new double[rows * total];
-        int off = 0;
-        foreach (var o in outs)
-        {
-            int c = o.Dim(-1); var a = o.ToArray();
-            for (int r = 0; r < rows; r++) a.AsSpan(r * c, c).CopyTo(y.AsSpan(r * total + off, c));
-            off += c;
-        }
-        int[] shape = outs[0].ShapeArray; shape[^1] = total;
-        return Tensor.FromArray(y, shape);
     }
 
     /// <inheritdoc/>

@@ -24,12 +24,12 @@ public sealed partial class Conv : ILayer
     public double WStd { get; }
     /// <summary>b_std, or null for no bias.</summary>
     public double? BStd { get; }
-    /// <summary>Parametrization.</summary>
-    public Parametrization Parametrization { get; }
+    /// <summary>How weights are scaled (NTK or standard).</summary>
+    public WeightScaling Scaling { get; }
 
     /// <summary>Conv(channels, filter) — e.g. filter [3, 3] for 2-D, [5] for 1-D.</summary>
     public Conv(int channels, int[] filter, int[]? strides = null, Padding padding = Padding.Same, double wStd = 1, double? bStd = 0,
-        Parametrization parametrization = Parametrization.Ntk)
+        WeightScaling parametrization = WeightScaling.Ntk)
     {
         if (channels < 1) throw new ArgumentException($"Conv channels must be ≥ 1, got {channels}.", nameof(channels));
         if (filter is null || filter.Length is < 1 or > 2 || filter.Any(f => f < 1))
@@ -39,7 +39,7 @@ public sealed partial class Conv : ILayer
             throw new ArgumentException($"Conv strides [{string.Join(", ", strides)}] must be positive, one per filter axis [{string.Join(", ", filter)}].", nameof(strides));
         if (!(wStd >= 0) || !double.IsFinite(wStd)) throw new ArgumentException($"Conv w_std must be finite and ≥ 0, got {wStd}.", nameof(wStd));
         if (bStd is { } b && (!(b >= 0) || !double.IsFinite(b))) throw new ArgumentException($"Conv b_std must be finite and ≥ 0, got {b}.", nameof(bStd));
-        Channels = channels; Filter = filter; Strides = strides; Padding = padding; WStd = wStd; BStd = bStd; Parametrization = parametrization;
+        Channels = channels; Filter = filter; Strides = strides; Padding = padding; WStd = wStd; BStd = bStd; Scaling = parametrization;
         _win = filter.Length == 2 ? new Window2D(filter[0], filter[1], strides[0], strides[1], padding) : new Window2D(1, filter[0], 1, strides[0], padding);
     }
 
@@ -64,61 +64,6 @@ public sealed partial class Conv : ILayer
 
     /// <inheritdoc/>
     public void Analyze(LayerAnalysis state) => state.Gaussian = true;
-
-    /// <inheritdoc/>
-    public Parameters Init(FeatureShape input, INormalSampler sampler)
-    {
-        int fan = _win.Kh * _win.Kw * input.Channels;
-        double wScale = Parametrization == Parametrization.Ntk ? 1 : WStd / Math.Sqrt(fan);
-        var W = LayerUtil.Normal(sampler, wScale, _win.Kh, _win.Kw, input.Channels, Channels);
-        if (BStd is null) return new Parameters([W], []);
-        return new Parameters([W, LayerUtil.Normal(sampler, Parametrization == Parametrization.Ntk ? 1 : BStd.Value, Channels)], []);
-    }
-
-    /// <inheritdoc/>
-    public Tensor<double> Apply(Parameters parameters, Tensor<double> x, INormalSampler? sampler = null)
-    {
-        var shape = FeatureShape.FromBatchShape(x.Shape);
-        var (h, w) = Grid(shape.Spatial);
-        int n = x.Dim(0), cin = shape.Channels, cout = Channels;
-        var W = parameters.Tensors[0].ToArray();
-        if (parameters.Tensors[0].Dim(2) != cin)
-            throw new ArgumentException($"{Name}: input has {cin} channels but the filter expects {parameters.Tensors[0].Dim(2)}.", nameof(x));
-        var (ho, wo, pt, pl) = _win.Output(h, w, Name);
-        var xs = x.ToArray();
-        var y = new double[n * ho * wo * cout];
-        double wMul = Parametrization == Parametrization.Ntk ? WStd / Math.Sqrt(_win.Kh * _win.Kw * cin) : 1;
-        double bMul = Parametrization == Parametrization.Ntk ? BStd ?? 0 : 1;
-        var bias = BStd is null ? null : parameters.Tensors[1].ToArray();
-        var acc = new double[cout];
-        for (int b = 0; b < n; b++)
-            for (int oy = 0; oy < ho; oy++)
-                for (int ox = 0; ox < wo; ox++)
-                {
-                    Array.Clear(acc);
-                    for (int dy = 0; dy < _win.Kh; dy++)
-                    {
-                        int iy = oy * _win.Sh + dy - pt;
-                        if ((uint)iy >= (uint)h) continue;
-                        for (int dx = 0; dx < _win.Kw; dx++)
-                        {
-                            int ix = ox * _win.Sw + dx - pl;
-                            if ((uint)ix >= (uint)w) continue;
-                            int xo = ((b * h + iy) * w + ix) * cin;
-                            int wo0 = (dy * _win.Kw + dx) * cin * cout;
-                            for (int c = 0; c < cin; c++)
-                            {
-                                double xv = xs[xo + c];
-                                var wrow = W.AsSpan(wo0 + c * cout, cout);
-                                for (int o = 0; o < cout; o++) acc[o] += xv * wrow[o];
-                            }
-                        }
-                    }
-                    int yo = ((b * ho + oy) * wo + ox) * cout;
-                    for (int o = 0; o < cout; o++) y[yo + o] = wMul * acc[o] + (bias is null ? 0 : bMul * bias[o]);
-                }
-        return Tensor.FromArray(y, Filter.Length == 2 ? [n, ho, wo, cout] : [n, wo, cout]);
-    }
 
     /// <inheritdoc/>
     public Kernel Transform(Kernel k)
@@ -153,7 +98,7 @@ public sealed partial class Conv : ILayer
         if (k.Ntk is not null)
         {
             var R = Sum(k.Ntk, pairs, full);
-            if (Parametrization == Parametrization.Ntk)
+            if (Scaling == WeightScaling.Ntk)
                 for (int e = 0; e < R.Length; e++) R[e] = scale * (R[e] + S[e]) + b2;
             else
             {

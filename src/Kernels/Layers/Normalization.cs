@@ -3,36 +3,24 @@ using NativeFree.Tensors;
 namespace NativeFree.Kernels.Layers;
 
 /// <summary>
-/// Layer normalisation over the channel axis (per position), without learnt scale or shift:
+/// Layer normalisation over the channel axis (per position), without learnt gain or shift:
 /// y = (x − mean)/√(var + ε). Kernel: Σ′(i, j) = Σ(i, j)/√(v_i·v_j) with v the self-variances (NTK likewise).
 /// Like neural-tangents, the kernel treats the channel mean as zero, which holds in the infinite-width
 /// limit for the output of a Dense/Conv layer (zero-mean weights), not after a nonlinearity.
 /// </summary>
-public sealed partial class LayerNorm(double epsilon = 1e-12) : ILayer
+public sealed partial class LayerNorm(double epsilon = 1e-12, bool flatInputsOnly = false) : ILayer
 {
+
     /// <inheritdoc/>
     public string Name => "layer_norm";
     /// <inheritdoc/>
-    public FeatureShape OutputShape(FeatureShape input) => input;
+    public FeatureShape OutputShape(FeatureShape input)
+        => flatInputsOnly && input.Spatial.Length > 0
+            ? throw new ArgumentException($"{Name}: input of shape {input} (channels last) has spatial axes; a layer_norm spec normalises every axis of [C, H, W] " +
+                "together, whose kernel is not implemented (this transform normalises the channels of each position): flatten or pool first.")
+            : input;
     /// <inheritdoc/>
     public void Analyze(LayerAnalysis state) => state.ReadsVariance();
-    /// <inheritdoc/>
-    public Parameters Init(FeatureShape input, INormalSampler sampler) => Parameters.Empty;
-    /// <inheritdoc/>
-    public Tensor<double> Apply(Parameters parameters, Tensor<double> x, INormalSampler? sampler = null)
-    {
-        int c = x.Dim(-1);
-        var xs = x.ToArray();
-        for (int r = 0; r < xs.Length / c; r++)
-        {
-            var row = xs.AsSpan(r * c, c);
-            double mean = 0; foreach (var v in row) mean += v; mean /= c;
-            double var = 0; foreach (var v in row) var += (v - mean) * (v - mean); var /= c;
-            double inv = 1 / Math.Sqrt(var + epsilon);
-            for (int i = 0; i < c; i++) row[i] = (row[i] - mean) * inv;
-        }
-        return Tensor.FromArray(xs, x.ShapeArray);
-    }
 
     /// <inheritdoc/>
     public Kernel Transform(Kernel k)
@@ -104,21 +92,6 @@ public sealed partial class Dropout : ILayer
     public FeatureShape OutputShape(FeatureShape input) => input;
     /// <inheritdoc/>
     public void Analyze(LayerAnalysis state) { }
-    /// <inheritdoc/>
-    public Parameters Init(FeatureShape input, INormalSampler sampler) => Parameters.Empty;
-    /// <inheritdoc/>
-    public Tensor<double> Apply(Parameters parameters, Tensor<double> x, INormalSampler? sampler = null)
-    {
-        if (!Training || Keep == 1) return x;
-        if (sampler is null) throw new ArgumentException($"{Name}: training-mode dropout needs a sampler for its masks.", nameof(sampler));
-        var xs = x.ToArray();
-        var u = new double[xs.Length];
-        sampler.FillNormal(u);
-        // A standard normal below its Keep-quantile keeps the unit with probability Keep.
-        double q = NormalQuantile(Keep);
-        for (int i = 0; i < xs.Length; i++) xs[i] = u[i] < q ? xs[i] / Keep : 0;
-        return Tensor.FromArray(xs, x.ShapeArray);
-    }
 
     private static double NormalQuantile(double p)
     {

@@ -47,30 +47,6 @@ public sealed partial class AvgPool : ILayer
     public void Analyze(LayerAnalysis state) => state.Mixing();
 
     /// <inheritdoc/>
-    public Parameters Init(FeatureShape input, INormalSampler sampler) => Parameters.Empty;
-
-    /// <inheritdoc/>
-    public Tensor<double> Apply(Parameters parameters, Tensor<double> x, INormalSampler? sampler = null)
-    {
-        var shape = FeatureShape.FromBatchShape(x.Shape);
-        var (h, w) = Grid(shape.Spatial);
-        var (ho, wo, pt, pl) = _win.Output(h, w, Name);
-        int n = x.Dim(0), c = shape.Channels;
-        var xs = x.ToArray();
-        var y = new double[n * ho * wo * c];
-        double inv = 1.0 / (_win.Kh * _win.Kw);
-        for (int b = 0; b < n; b++)
-            for (int ch = 0; ch < c; ch++)
-            {
-                var src = xs.AsSpan(b * h * w * c + ch);
-                var dst = y.AsSpan(b * ho * wo * c + ch);
-                SpatialOps.Pool(src, c, h, w, dst, c, _win, ho, wo, pt, pl);
-            }
-        for (int i = 0; i < y.Length; i++) y[i] *= inv;
-        return Tensor.FromArray(y, _rank == 2 ? [n, ho, wo, c] : [n, wo, c]);
-    }
-
-    /// <inheritdoc/>
     public Kernel Transform(Kernel k)
     {
         if (k.Mode != SpatialMode.Full)
@@ -116,20 +92,6 @@ public sealed partial class GlobalAvgPool : ILayer
     /// <inheritdoc/>
     public void Analyze(LayerAnalysis state) => state.Mixing();
     /// <inheritdoc/>
-    public Parameters Init(FeatureShape input, INormalSampler sampler) => Parameters.Empty;
-    /// <inheritdoc/>
-    public Tensor<double> Apply(Parameters parameters, Tensor<double> x, INormalSampler? sampler = null)
-    {
-        var shape = FeatureShape.FromBatchShape(x.Shape);
-        int n = x.Dim(0), P = shape.Positions, c = shape.Channels;
-        var xs = x.ToArray();
-        var y = new double[n * c];
-        for (int b = 0; b < n; b++)
-            for (int p = 0; p < P; p++)
-                for (int ch = 0; ch < c; ch++) y[b * c + ch] += xs[(b * P + p) * c + ch] / P;
-        return Tensor.FromArray(y, n, c);
-    }
-    /// <inheritdoc/>
     public Kernel Transform(Kernel k)
     {
         if (k.Mode != SpatialMode.Full)
@@ -164,11 +126,6 @@ public sealed partial class Flatten : ILayer
     public FeatureShape OutputShape(FeatureShape input) => new([], input.Size);
     /// <inheritdoc/>
     public void Analyze(LayerAnalysis state) { }
-    /// <inheritdoc/>
-    public Parameters Init(FeatureShape input, INormalSampler sampler) => Parameters.Empty;
-    /// <inheritdoc/>
-    public Tensor<double> Apply(Parameters parameters, Tensor<double> x, INormalSampler? sampler = null)
-        => (x.IsContiguous ? x : x.Contiguous()).Reshape(x.Dim(0), x.Length / Math.Max(1, x.Dim(0)));
     /// <inheritdoc/>
     public Kernel Transform(Kernel k)
     {

@@ -30,19 +30,6 @@ public sealed partial class QuadratureActivation
     /// <summary>Whether φ has an Autograd form (so the finite network has empirical kernels and can be trained).</summary>
     public bool IsDifferentiable => _varF is not null;
 
-    /// <inheritdoc/>
-    protected override Var<double> ApplyVar(Var<double> x)
-    {
-        if (_varF is null)
-            throw new NotSupportedException($"{Name}: this quadrature activation was given as a double function, which Autograd cannot record, " +
-                "so the finite network has no empirical kernel and cannot be trained. Construct it from a Var function instead " +
-                "(Stax.ElementwiseAutograd(x => …) or QuadratureActivation.FromAutograd).");
-        var y = _varF(x);
-        if (!y.Shape.SequenceEqual(x.Shape))
-            throw new ArgumentException($"{Name}: the activation must be elementwise, but it maps shape [{string.Join(", ", x.Value.ShapeArray)}] to [{string.Join(", ", y.Value.ShapeArray)}].");
-        return y;
-    }
-
     /// <summary>
     /// The Gauss–Hermite dual with φ and φ′ evaluated on whole node grids: for each entry the n values u = √q1·zᵢ and the
     /// n² values v = a·zᵢ + b·zⱼ go through the Var function in one tensor (φ′ = the gradient of Σφ, φ being elementwise),

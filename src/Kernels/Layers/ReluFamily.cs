@@ -39,14 +39,6 @@ public partial class ABRelu : Activation
     public override double Derivative(double x) => x < 0 ? A : B;
 
     /// <inheritdoc/>
-    protected override Autograd.Var<double> ApplyVar(Autograd.Var<double> x)
-    {
-        // a·min(x, 0) + b·max(x, 0) = b·relu(x) − a·relu(−x).
-        var y = x.Relu() * B;
-        return A == 0 ? y : y - (-x).Relu() * A;
-    }
-
-    /// <inheritdoc/>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public override void Dual(ReadOnlySpan<double> k11, ReadOnlySpan<double> k22, Span<double> k12, Span<double> ntk)
     {

@@ -231,8 +231,6 @@ public sealed partial class RectifiedMonomial : Activation
 /// <summary>φ(x) = x: leaves the kernels unchanged (and the pre-activations Gaussian).</summary>
 public sealed class Identity : Activation
 {
-    /// <inheritdoc/>
-    protected override Autograd.Var<double> ApplyVar(Autograd.Var<double> x) => x;
 
     /// <inheritdoc/>
     public override string Name => "identity";

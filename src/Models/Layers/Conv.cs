@@ -143,6 +143,7 @@ public abstract record ConvSpec : LayerSpec
         if (Bias && BStd is { } b) args.Add("b_std=" + Sizes.Num(b));
         if (Parametrization != (nt ? Parametrization.Ntk : Parametrization.Standard)) args.Add("parametrization=" + Parametrization.Name + (Parametrization.IsMuP && Parametrization.Optimizer == MuPOptimizer.Adam ? "-adam" : ""));
         if (Role != LayerRole.Auto) args.Add("role=" + Role.ToString().ToLowerInvariant());
+        if (nt && SpatialRank == 1) args.Add("dims=1");
         return $"{Kind}({string.Join(", ", args)})";
     }
 

@@ -21,7 +21,7 @@ public static partial class SpecGrammar
         "  sin(a=1, b=1, c=0)  identity  flatten\n" +
         "  conv1d(out, kernel, stride=1, padding=0|N|same|valid, dilation=1, groups=1, bias=true, w_std, b_std, parametrization=standard, role=auto)\n" +
         "  conv2d(out, kernel, …) as conv1d, sizes N or NxM                                                PyTorch nn.Conv1d/Conv2d\n" +
-        "  conv(channels, filter=3, stride=1, padding=same|valid|N, w_std=1, b_std=0|none, parametrization=ntk)   neural-tangents Conv (2-D)\n" +
+        "  conv(channels, filter=3, stride=1, padding=same|valid|N, w_std=1, b_std=0|none, parametrization=ntk, dims=2)   neural-tangents Conv (dims=1: [C, L])\n" +
         "  max_pool(kernel, stride=kernel, padding=0, ceil_mode=false)  max_pool1d(…)                       nn.MaxPool2d/1d\n" +
         "  avg_pool(kernel, stride=kernel, padding=0, ceil_mode=false, count_include_pad=true)  avg_pool1d(…)\n" +
         "  adaptive_avg_pool(out)  adaptive_avg_pool1d(out)  global_avg_pool (mean over spatial axes: [C, H, W] → [C])\n" +

@@ -9,7 +9,12 @@ public static partial class SpecGrammar
     {
         t["conv1d"] = a => Conv(a, 1, nt: false);
         t["conv2d"] = a => Conv(a, 2, nt: false);
-        t["conv"] = a => Conv(a, 2, nt: true);
+        // neural-tangents' Conv takes a filter of any rank: dims=1 for signals [C, L], 2 (the default) for images.
+        t["conv"] = a =>
+        {
+            a.Accept(NtConvArgs); // binds the arguments, so dims can be read before the rank-dependent sizes
+            return Conv(a, a.Has("dims") ? ConvDims(a) : 2, nt: true);
+        };
         t["max_pool"] = a => Pool(a, 2, max: true);
         t["max_pool1d"] = a => Pool(a, 1, max: true);
         t["avg_pool"] = a => Pool(a, 2, max: false);
@@ -47,10 +52,9 @@ public static partial class SpecGrammar
 
     private static LayerSpec Conv(SpecArgs a, int rank, bool nt)
     {
-        if (nt) a.Accept("channels", "filter", "stride", "padding", "dilation", "groups", "w_std", "b_std", "parametrization", "role");
-        else a.Accept("out", "kernel", "stride", "padding", "dilation", "groups", "bias", "w_std", "b_std", "parametrization", "role");
+        if (!nt) a.Accept("out", "kernel", "stride", "padding", "dilation", "groups", "bias", "w_std", "b_std", "parametrization", "role");
         int outChannels = Positive(a, nt ? "channels" : "out");
-        int[] kernel = nt ? PositiveSizes(a, "filter", rank, [3, 3]) : PositiveSizes(a, "kernel", rank, null);
+        int[] kernel = nt ? PositiveSizes(a, "filter", rank, Enumerable.Repeat(3, rank).ToArray()) : PositiveSizes(a, "kernel", rank, null);
         int[] stride = PositiveSizes(a, "stride", rank, Enumerable.Repeat(1, rank).ToArray());
         string pad = a.Str("padding", nt ? "same" : "0");
         bool same = pad == "same";
@@ -79,6 +83,14 @@ public static partial class SpecGrammar
             if (padding[i] < 0 || 2 * padding[i] > kernel[i]) throw a.Error(a.At("padding"), $"'padding' must be between 0 and half the kernel, got {Sizes.Text(padding)}");
         PoolSpec spec = max ? new MaxPoolSpec(kernel) : new AvgPoolSpec(kernel) { CountIncludePad = a.Bool("count_include_pad", true) };
         return spec with { Stride = PositiveSizes(a, "stride", rank, kernel), Padding = padding, CeilMode = a.Bool("ceil_mode", false) };
+    }
+
+    private static readonly string[] NtConvArgs = ["channels", "filter", "stride", "padding", "dilation", "groups", "w_std", "b_std", "parametrization", "role", "dims"];
+
+    private static int ConvDims(SpecArgs a)
+    {
+        int d = a.Int("dims", 2);
+        return d is 1 or 2 ? d : throw a.Error(a.At("dims"), $"'dims' must be 1 or 2 spatial axes, got {d}");
     }
 
     private static int[] PositiveSizes(SpecArgs a, string name, int rank, int[]? fallback)
