@@ -143,7 +143,8 @@ public class SgdTests
     [Fact]
     public void MuPNetworkTrainsWithItsPerLayerRates()
     {
-        // μP (SGD, base width 1): the input weight's rate is η·fan_out, the hidden's η, the output's η/fan_in.
+        // μP (SGD, base width 1): the input weight's rate is η·fan_out, the hidden's η, the output's η/fan_in;
+        // hidden biases η·fan_out, the output bias η (its fan_out, 2, is the output size, not a width).
         var net = SpecParser.Parse("linear(8, parametrization=mup) relu linear(8, parametrization=mup) relu linear(2, parametrization=mup)").Build<double>([3], new Rng(1));
         var ps = net.Parameters();
         var before = ps.Select(p => p.Value.AsSpan().ToArray()).ToArray();
@@ -151,7 +152,7 @@ public class SgdTests
         Nn.CrossEntropy(net.Forward(Var<double>.Constant(x)), [0, 1, 1, 0]).Backward();
         var grads = ps.Select(p => p.Grad!.AsSpan().ToArray()).ToArray();
         new Sgd<double>(ps, learningRate: 0.01).Step();
-        double[] rates = [0.01 * 8, 0.01 * 8, 0.01, 0.01 * 8, 0.01 / 8, 0.01 * 2];   // 0.w 0.b 2.w 2.b 4.w 4.b
+        double[] rates = [0.01 * 8, 0.01 * 8, 0.01, 0.01 * 8, 0.01 / 8, 0.01];   // 0.w 0.b 2.w 2.b 4.w 4.b
         for (int i = 0; i < ps.Count; i++)
             for (int k = 0; k < before[i].Length; k++)
                 Assert.Equal(before[i][k] - rates[i] * grads[i][k], ps[i].Value.AsSpan()[k], 1e-14);
