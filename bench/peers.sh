@@ -20,9 +20,10 @@ for w in $what; do
           for n in 64 1024 4096; do nf bench gemm --n $n --dtype $dt --threads $t | grep -i gflop; done
         done
       done ;;
-    mlp)
+    mlp)   # torch, then the step through Models (the default) and the hand-written one, in the same minute
       /usr/bin/python3 $anchors/mlp_torch.py --opt sgd
-      nf bench mlp-step ;;
+      nf bench mlp-step --impl models
+      nf bench mlp-step --impl hand ;;
     spgemm)
       nf bench spgemm --full --write-inputs $tmp >/dev/null   # R-MAT 14/16, Laplacians 2-D 1024², 3-D 64³
       for f in $tmp/*.mtx; do

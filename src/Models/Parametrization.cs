@@ -41,7 +41,8 @@ public readonly record struct ParameterScaling(Initializer Init, double Multipli
 /// y = σ_w/√fan_in · x·Wᵀ + σ_b·b, so the NTK has a finite limit as widths grow.</item>
 /// <item><see cref="MuP"/>: the maximal-update parametrization of Yang and Hu (Feature Learning in
 /// Infinite-Width Neural Networks), in the form of Tensor Programs V, Table 3 (multipliers 1):
-/// input weights and all biases: variance σ²/fan_in, SGD rate η·fan_out, Adam rate η;
+/// input weights and the biases of width-sized layers: variance σ²/fan_in (biases: zero by default), SGD rate η·fan_out, Adam rate η;
+/// the output layer's bias: SGD and Adam rate η (its fan_out is the output size, finite in width);
 /// hidden weights: variance σ²/fan_in, SGD rate η, Adam rate η/fan_in;
 /// output weights: variance σ²/fan_in², SGD rate η/fan_in, Adam rate η/fan_in.
 /// Fans are taken relative to <see cref="BaseWidth"/> for the rates (and for the output variance's
@@ -116,8 +117,10 @@ public sealed record Parametrization
     {
         if (IsNtk) return new(new Normal(1), bStd ?? 1, 1);
         if (!IsMuP) return new(bStd is { } s ? new Normal(s) : new UniformFanIn(), 1, 1);
-        double rOut = (double)fanOut / BaseWidth;
-        // A bias is an input weight from the constant 1: fan_in 1, fan_out the layer's width.
+        // A bias is an input weight from the constant 1: fan_in 1, fan_out the layer's width, so SGD's rate
+        // is η·fan_out. The output layer's fan_out is the finite output size, not a width: its bias rate does
+        // not scale (the mup package: a bias of no infinite dimension keeps lr), and μP is standard at the base width.
+        double rOut = role == LayerRole.Output ? 1 : (double)fanOut / BaseWidth;
         return new(new Normal(bStd ?? 0), 1, Optimizer == MuPOptimizer.Sgd ? rOut : 1);
     }
 

@@ -9,7 +9,7 @@ namespace NativeFree.Cli.Bench;
 /// between layers), cross-entropy from logits, backward, and the SGD update in place.
 /// The same shapes as the PyTorch peer (shared/anchors/mlp_torch.py).
 /// </summary>
-public sealed class MlpStep
+public sealed class MlpStep : IMlpStep
 {
     private readonly Var<float>[] _weights;
     private readonly Var<float>[] _biases;
@@ -38,10 +38,13 @@ public sealed class MlpStep
         for (int i = 0; i < batch; i++) _labels[i] = rng.Next(dims[^1]);
     }
 
-    /// <summary>Rows per step.</summary>
+    /// <inheritdoc/>
+    public string Impl => "hand";
+
+    /// <inheritdoc/>
     public int Batch { get; }
 
-    /// <summary>Layer widths, input first.</summary>
+    /// <inheritdoc/>
     public int[] Dims { get; }
 
     /// <summary>Number of nodes one step records (counted on a step's graph).</summary>
@@ -109,9 +112,11 @@ public sealed class MlpStep
     }
 
     /// <summary>Counts the nodes of one step's graph (and leaves the parameters untouched).</summary>
-    public int CountRecordedOps()
+    public int CountRecordedOps() => RecordedOps = CountNodes(Loss());
+
+    /// <summary>Number of distinct nodes in the graph of <paramref name="loss"/>.</summary>
+    internal static int CountNodes(Var<float> loss)
     {
-        var loss = Loss();
         var seen = new HashSet<Node<float>>(ReferenceEqualityComparer.Instance);
         var stack = new Stack<Var<float>>();
         stack.Push(loss);
@@ -121,8 +126,11 @@ public sealed class MlpStep
             if (v.Node is null || !seen.Add(v.Node)) continue;
             foreach (var input in v.Node.Inputs) stack.Push(input);
         }
-        return RecordedOps = seen.Count;
+        return seen.Count;
     }
+
+    /// <inheritdoc/>
+    public float[][] Weights() => Parameters.Select(p => p.Value.AsSpan().ToArray()).ToArray();
 
     // p ← p − lr·∇p, in place on the parameter's storage; the gradient is then dropped.
     private void Update(Var<float> p)

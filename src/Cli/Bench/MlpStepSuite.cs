@@ -5,8 +5,10 @@ using NativeFree.Cli.Commands;
 namespace NativeFree.Cli.Bench;
 
 /// <summary>
-/// <c>nativefree bench mlp-step [--json]</c>: microseconds per SGD training step of three ReLU MLPs
-/// (the shapes of shared/anchors/mlp_torch.py), the overhead per recorded op, and bytes allocated per step.
+/// <c>nativefree bench mlp-step [--impl models|hand] [--json]</c>: microseconds per SGD training step of three
+/// ReLU MLPs (the shapes of shared/anchors/mlp_torch.py), the overhead per recorded op, and bytes allocated per
+/// step. <c>--impl models</c> (the default) runs the step through Models (<see cref="ModelsMlpStep"/>),
+/// <c>hand</c> the autograd ops written out (<see cref="MlpStep"/>).
 /// </summary>
 public sealed class MlpStepSuite : IBenchSuite
 {
@@ -20,10 +22,11 @@ public sealed class MlpStepSuite : IBenchSuite
     public string Name => "mlp-step";
     public string Summary => "training step (forward, cross-entropy, backward, SGD) of ReLU MLPs";
     public string Help =>
-        "usage: nativefree bench mlp-step [--json] [--breakdown]\n" +
+        "usage: nativefree bench mlp-step [--impl models|hand] [--json] [--breakdown]\n" +
         "Shapes: batch 1 4-8-1, batch 64 64-128-128-10, batch 128 784-1024-1024-10 (float32).\n" +
         "Reports us/step (best of 3 rounds), recorded ops per step, ns per recorded op (batch-1 row: pure overhead)\n" +
         "and bytes allocated per step on the calling thread. Peer: shared/anchors/mlp_torch.py --opt sgd.\n" +
+        "--impl models (default): Sequential(Linear, ReLU, …) from SPEC text + Models.Optim.Sgd; hand: the autograd ops written out.\n" +
         "--breakdown: microseconds of forward+loss, backward and SGD update separately.";
 
     public int Run(string[] args, TextWriter stdout)
@@ -31,13 +34,15 @@ public sealed class MlpStepSuite : IBenchSuite
         var cli = new CliArgs(args, new HashSet<string> { "--json", "--breakdown" });
         bool json = cli.Flag("--json");
         bool breakdown = cli.Flag("--breakdown");
+        string impl = cli.Get("--impl") ?? "models";
+        if (impl is not ("models" or "hand")) throw new CliException($"--impl must be models or hand, got '{impl}'");
         cli.RejectUnknown();
         if (breakdown)
         {
-            stdout.WriteLine($"{"shape",-36} {"forward us",12} {"backward us",12} {"update us",12}");
+            stdout.WriteLine($"{"shape (impl " + impl + ")",-36} {"forward us",12} {"backward us",12} {"update us",12}");
             foreach (var (batch, dims) in Shapes)
             {
-                var (f, b, u) = Breakdown(batch, dims);
+                var (f, b, u) = Breakdown(batch, dims, impl);
                 stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{$"mlp-step B={batch} {string.Join("-", dims)}",-36} {f,12:F1} {b,12:F1} {u,12:F1}"));
             }
             var (hf, hb1, hd, hb2) = HvpBreakdown(64, [64, 128, 128, 10]);
@@ -49,24 +54,27 @@ public sealed class MlpStepSuite : IBenchSuite
                 $"hvp/grad B=64 64-128-128-10: grad_us {gradUs:F1}, hvp_us {hvpUs:F1}, ratio {ratio:F2} (budget 4x)"));
             return 0;
         }
-        var rows = Quick().ToList();
+        var rows = Rows(impl).ToList();
         if (json) foreach (var r in rows) stdout.WriteLine(r.Json);
         else
         {
-            stdout.WriteLine($"{"shape",-36} {"us/step",12} {"ops",5} {"ns/op",10} {"bytes/step",12}");
+            stdout.WriteLine($"{"shape (impl " + impl + ")",-36} {"us/step",12} {"ops",5} {"ns/op",10} {"bytes/step",12}");
             foreach (var r in rows) stdout.WriteLine($"{r.Name,-36} {r.Value,12:F1} {r.Note}");
         }
         return 0;
     }
 
-    public IEnumerable<BenchRow> Quick()
+    /// <summary>The rows of the default implementation (models).</summary>
+    public IEnumerable<BenchRow> Quick() => Rows("models");
+
+    private static IEnumerable<BenchRow> Rows(string impl)
     {
         foreach (var (batch, dims) in Shapes)
         {
-            var m = Measure(batch, dims);
+            var m = Measure(batch, dims, impl);
             string dimText = string.Join("-", dims);
             string json = string.Create(CultureInfo.InvariantCulture,
-                $"{{\"name\": \"mlp-step\", \"batch\": {batch}, \"dims\": \"{dimText}\", \"us_per_step\": {m.UsPerStep:F2}, \"ops_per_step\": {m.Ops}, \"ns_per_op\": {m.NsPerOp:F1}, \"bytes_per_step\": {m.BytesPerStep}}}");
+                $"{{\"name\": \"mlp-step\", \"impl\": \"{impl}\", \"batch\": {batch}, \"dims\": \"{dimText}\", \"us_per_step\": {m.UsPerStep:F2}, \"ops_per_step\": {m.Ops}, \"ns_per_op\": {m.NsPerOp:F1}, \"bytes_per_step\": {m.BytesPerStep}}}");
             yield return new BenchRow($"mlp-step B={batch} {dimText}", m.UsPerStep, "us/step",
                 string.Create(CultureInfo.InvariantCulture, $"{m.Ops} ops/step, {m.NsPerOp:F0} ns/op, {m.BytesPerStep} B/step"), json);
         }
@@ -115,9 +123,9 @@ public sealed class MlpStepSuite : IBenchSuite
     }
 
     /// <summary>Mean microseconds of forward+loss, backward and update over ≈0.3 s of steps, after a warm-up.</summary>
-    public static (double Forward, double Backward, double Update) Breakdown(int batch, int[] dims)
+    public static (double Forward, double Backward, double Update) Breakdown(int batch, int[] dims, string impl = "models")
     {
-        var mlp = new MlpStep(batch, dims);
+        var mlp = IMlpStep.Create(impl, batch, dims);
         var ticks = new long[3];
         for (int i = 0; i < 5; i++) mlp.StepTimed(ticks);
         Array.Clear(ticks);
@@ -190,9 +198,9 @@ public sealed class MlpStepSuite : IBenchSuite
     public sealed record Figures(double UsPerStep, int Ops, double NsPerOp, long BytesPerStep);
 
     /// <summary>Warms up, then times rounds of steps (each round ≈ 0.3 s) and keeps the best; counts allocations over one round.</summary>
-    public static Figures Measure(int batch, int[] dims)
+    public static Figures Measure(int batch, int[] dims, string impl = "models")
     {
-        var mlp = new MlpStep(batch, dims);
+        var mlp = IMlpStep.Create(impl, batch, dims);
         int ops = mlp.CountRecordedOps();
         var sw = Stopwatch.StartNew();
         int warm = 0;
