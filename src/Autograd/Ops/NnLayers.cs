@@ -80,16 +80,20 @@ public static class NnLayers
     /// <summary>
     /// PyTorch's pooling output length for an axis of <paramref name="length"/>: ⌊(L + 2p − k)/s⌋ + 1, or with
     /// <paramref name="ceilMode"/> ⌈(L + 2p − k)/s⌉ + 1 less one when that last window would start in the right
-    /// padding (it must start inside the input or the left padding). ≤ 0 when the window does not fit.
+    /// padding (it must start inside the input or the left padding). ≤ 0 when the window does not fit. As in torch
+    /// the division rounds down also for a negative span, so in ceil mode a window longer than the padded input by
+    /// less than a stride still gives one (partial) window: torch pools [1, 1, 1] with k = 2, s = 2 into one value.
     /// </summary>
     public static int PoolOutputLength(int length, int kernel, int stride, int padding, bool ceilMode)
     {
+        if (stride < 1) throw new ArgumentOutOfRangeException(nameof(stride), stride, "The pooling stride must be ≥ 1.");
         int span = length + 2 * padding - kernel;
-        if (span < 0) return 0;
-        int o = (ceilMode ? (span + stride - 1) / stride : span / stride) + 1;
+        int o = FloorDiv(ceilMode ? span + stride - 1 : span, stride) + 1;
         if (ceilMode && (o - 1) * stride >= length + padding) o--;
         return o;
     }
+
+    private static int FloorDiv(int a, int b) => a >= 0 ? a / b : -((-a + b - 1) / b);
 
     private static Var<T> Pool<T>(Var<T> x, int kh, int kw, int sh, int sw, int ph, int pw, bool max, bool ceilMode, bool countIncludePad)
         where T : unmanaged, IFloatingPointIeee754<T>
