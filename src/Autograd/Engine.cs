@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.InteropServices;
 using NativeFree.Tensors;
 
 namespace NativeFree.Autograd;
@@ -20,17 +21,53 @@ public interface IBackwardObserver<T> where T : unmanaged, IFloatingPointIeee754
 /// Without createGraph the rules run with recording off, so gradients are plain values; the hot
 /// rules (matmul, relu, cross-entropy, and the engine's own bias-gradient row sum) then take a fused
 /// tensor path instead of composing var ops, and write into <see cref="GraphScope"/> buffers when one is open.
-/// Passes over graphs that share vars must not run concurrently on different threads (the
-/// per-var scratch fields are not synchronised); independent graphs may.
+/// Thread safety: everything a pass keeps while it runs (which vars it visited, the gradient arriving
+/// at each) lives in the pass, never on a var or node, so passes may run concurrently on different threads
+/// over graphs that share vars — typically two forward passes through the same parameters. A leaf's Grad is
+/// updated under that leaf's lock, so concurrent passes sum their gradients into it. Two passes must not both
+/// go through the same recorded node unless both retain the graph (freeing is not synchronised, and a freed
+/// node fails the later pass, as in PyTorch).
 /// </summary>
 internal static class Engine<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private static int _pass;
+    // The state of one backward pass: every var it visits gets a slot, holding the gradient that has
+    // arrived at that var so far, and every node the slots of its inputs (so sending a gradient along an
+    // edge is an array write, not a lookup). One per thread is kept for reuse (cleared after each pass).
+    private sealed class Pass
+    {
+        private readonly Dictionary<Var<T>, int> _slots = new(ReferenceEqualityComparer.Instance);
+        public readonly List<Var<T>?> Pending = new();
+        // Order[k]: a node output, inputs before the vars computed from them; Edges[EdgeStart..] its inputs' slots (−1: no gradient).
+        public readonly List<(Var<T> Var, int Slot, int EdgeStart)> Order = new();
+        public readonly List<int> Edges = new();
+        public readonly List<(Var<T> Var, int Slot)> Leaves = new();
+        public readonly Stack<(Var<T> Var, int Slot, int EdgeStart, int Next)> Stack = new();
 
-    // Reused per thread: the traversal lists of the last pass (cleared after use).
-    [ThreadStatic] private static List<Var<T>>? _order;
-    [ThreadStatic] private static List<Var<T>>? _leaves;
-    [ThreadStatic] private static Stack<(Var<T> Var, int Next)>? _stack;
+        // The slot of v, and whether this call gave it (first visit in this pass).
+        public int Enter(Var<T> v, out bool first)
+        {
+            ref int slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_slots, v, out bool exists);
+            first = !exists;
+            if (exists) return slot;
+            slot = Pending.Count;
+            Pending.Add(null);
+            return slot;
+        }
+
+        public int ReserveEdges(int count)
+        {
+            int start = Edges.Count;
+            for (int i = 0; i < count; i++) Edges.Add(-1);
+            return start;
+        }
+
+        public void Clear()
+        {
+            _slots.Clear(); Pending.Clear(); Order.Clear(); Edges.Clear(); Leaves.Clear(); Stack.Clear();
+        }
+    }
+
+    [ThreadStatic] private static Pass? _spare;
 
     /// <summary>
     /// Runs a backward pass from <paramref name="root"/>. With <paramref name="wanted"/> null, leaves
@@ -44,32 +81,30 @@ internal static class Engine<T> where T : unmanaged, IFloatingPointIeee754<T>
             throw new InvalidOperationException($"Backward from a value that does not require a gradient ({root}). Create the inputs with Var.Parameter(...) or requiresGrad: true, and do not compute the output inside GradMode.NoGrad().");
         var seedVar = MakeSeed(root, seed);
 
-        // Reentrancy (a rule calling backward, e.g. a user op) gets fresh lists.
-        var order = _order ?? new List<Var<T>>(); _order = null;
-        var leaves = _leaves ?? new List<Var<T>>(); _leaves = null;
-        var stack = _stack ?? new Stack<(Var<T>, int)>(); _stack = null;
+        // Reentrancy (a rule calling backward, e.g. a user op) gets a fresh pass.
+        var pass = _spare ?? new Pass(); _spare = null;
         var result = wanted is null ? null : new Var<T>?[wanted.Count];
         try
         {
-            Sort(root, Interlocked.Increment(ref _pass), order, leaves, stack);
-            root.Pending = seedVar;
+            Sort(root, pass);
+            pass.Pending[0] = seedVar;   // the root is entered first
             using (GradMode.Set(createGraph))
             {
+                var order = pass.Order;
                 for (int k = order.Count - 1; k >= 0; k--)
                 {
-                    var v = order[k];
-                    var g = v.Pending;
+                    var (v, slot, edges) = order[k];
+                    var g = pass.Pending[slot];
                     if (g is null) continue;
+                    pass.Pending[slot] = null;   // let it be collected as soon as the rule has used it
                     if (result is not null) Capture(v, g, wanted!, result);
-                    v.Pending = null;
-                    Propagate(v.Node!, g, observer);
+                    Propagate(v.Node!, g, pass, edges, observer);
                     if (!retainGraph) v.Node!.Free();
                 }
-                foreach (var leaf in leaves)
+                foreach (var (leaf, slot) in pass.Leaves)
                 {
-                    var g = leaf.Pending;
+                    var g = pass.Pending[slot];
                     if (g is null) continue;
-                    leaf.Pending = null;
                     if (result is not null) Capture(leaf, g, wanted!, result);
                     else leaf.AccumulateGrad(g, createGraph);
                 }
@@ -77,10 +112,8 @@ internal static class Engine<T> where T : unmanaged, IFloatingPointIeee754<T>
         }
         finally
         {
-            foreach (var v in order) v.Pending = null;
-            foreach (var v in leaves) v.Pending = null;
-            order.Clear(); leaves.Clear(); stack.Clear();
-            _order = order; _leaves = leaves; _stack = stack;
+            pass.Clear();
+            _spare = pass;
         }
         return result;
     }
@@ -99,43 +132,39 @@ internal static class Engine<T> where T : unmanaged, IFloatingPointIeee754<T>
     }
 
     // Iterative depth-first post-order, so deep graphs (long RNN unrolls) cannot overflow the stack.
-    private static void Sort(Var<T> root, int pass, List<Var<T>> order, List<Var<T>> leaves, Stack<(Var<T> Var, int Next)> stack)
+    private static void Sort(Var<T> root, Pass pass)
     {
-        if (root.Node is null) { root.Visit = pass; leaves.Add(root); return; }
-        Enter(root, pass);
-        stack.Push((root, 0));
+        if (root.Node is null) { pass.Leaves.Add((root, pass.Enter(root, out _))); return; }
+        CheckNotFreed(root);
+        var stack = pass.Stack;
+        stack.Push((root, pass.Enter(root, out _), pass.ReserveEdges(root.Node.InputCount), 0));
         while (stack.Count > 0)
         {
-            var (v, next) = stack.Pop();
+            var (v, vSlot, edges, next) = stack.Pop();
             var node = v.Node!;
             if (next < node.InputCount)
             {
-                stack.Push((v, next + 1));
+                stack.Push((v, vSlot, edges, next + 1));
                 var input = node.Input(next);
                 if (!input.RequiresGrad) continue;
-                if (input.Node is null)
-                {
-                    if (input.Visit != pass) { input.Visit = pass; leaves.Add(input); }
-                }
-                else if (input.Visit != pass)
-                {
-                    Enter(input, pass);
-                    stack.Push((input, 0));
-                }
+                if (input.Node is not null) CheckNotFreed(input);
+                int slot = pass.Edges[edges + next] = pass.Enter(input, out bool first);
+                if (!first) continue;
+                if (input.Node is null) pass.Leaves.Add((input, slot));
+                else stack.Push((input, slot, pass.ReserveEdges(input.Node.InputCount), 0));
             }
-            else order.Add(v);
+            else pass.Order.Add((v, vSlot, edges));
         }
     }
 
-    private static void Enter(Var<T> v, int pass)
+    private static void CheckNotFreed(Var<T> v)
     {
         var node = v.Node!;
         if (node.IsFreed)
             throw new InvalidOperationException($"Backward through op '{node.Op.Name}' a second time: its graph was freed by the previous backward pass. Pass retainGraph: true to the first Backward(...) call if you need to backpropagate through the same graph again, or recompute the forward pass.");
-        v.Visit = pass;
     }
 
-    private static void Propagate(Node<T> node, Var<T> g, IBackwardObserver<T>? observer)
+    private static void Propagate(Node<T> node, Var<T> g, Pass pass, int edges, IBackwardObserver<T>? observer)
     {
         var rule = node.Rule
             ?? throw new NotSupportedException($"Op '{node.Op.Name}' has no derivative rule: it cannot be differentiated. Detach its inputs, or implement it as a Function<T> with a Backward method.");
@@ -153,7 +182,9 @@ internal static class Engine<T> where T : unmanaged, IFloatingPointIeee754<T>
                 if (gi is null || !input.RequiresGrad) { grads[i] = null; continue; }
                 if (!ShapeUtil.SameShape(gi.Shape, input.Shape)) gi = grads[i] = Unbroadcast(node, i, gi, input);
                 if (Anomaly.IsEnabled) Anomaly.CheckBackward(node.Op.Name, i, gi.Value);
-                input.Pending = input.Pending is null ? gi : input.Pending + gi;
+                int slot = pass.Edges[edges + i];
+                var pending = pass.Pending[slot];
+                pass.Pending[slot] = pending is null ? gi : pending + gi;
             }
         }
         finally { Anomaly.ExitRule(wasInRule); }

@@ -45,8 +45,8 @@ public static class OpRegistry
     internal static readonly OpInfo Mul = P("mul", "elementwise", "da = g*b, db = g*a");
     internal static readonly OpInfo Div = P("div", "elementwise", "da = g/b, db = -g*y/b");
     internal static readonly OpInfo Pow = P("pow", "elementwise", "da = g*b*a^(b-1), db = g*y*log(a)");
-    internal static readonly OpInfo Maximum = P("maximum", "elementwise", "da = g*[a>=b], db = g*[a<b]", curved: false);
-    internal static readonly OpInfo Minimum = P("minimum", "elementwise", "da = g*[a<=b], db = g*[a>b]", curved: false);
+    internal static readonly OpInfo Maximum = P("maximum", "elementwise", "da = g*([a>b] + [a=b]/2), db = g - da", curved: false);
+    internal static readonly OpInfo Minimum = P("minimum", "elementwise", "da = g*([a<b] + [a=b]/2), db = g - da", curved: false);
     internal static readonly OpInfo Where = P("where", "elementwise", "da = g*[c], db = g*[!c]", curved: false);
     // ---- elementwise, unary
     internal static readonly OpInfo Neg = P("neg", "elementwise", "dx = -g", curved: false);
@@ -55,17 +55,17 @@ public static class OpRegistry
     internal static readonly OpInfo Log1p = P("log1p", "elementwise", "dx = g/(1+x)");
     internal static readonly OpInfo Expm1 = P("expm1", "elementwise", "dx = g*(y+1)");
     internal static readonly OpInfo Sqrt = P("sqrt", "elementwise", "dx = g/(2y)");
-    internal static readonly OpInfo Abs = P("abs", "elementwise", "dx = g*sign(x)", curved: false);
+    internal static readonly OpInfo Abs = P("abs", "elementwise", "dx = g*sign(x) (0 at 0)", curved: false);
     internal static readonly OpInfo Tanh = P("tanh", "elementwise", "dx = g*(1-y^2)");
     internal static readonly OpInfo Sigmoid = P("sigmoid", "elementwise", "dx = g*y*(1-y)");
-    internal static readonly OpInfo Relu = P("relu", "elementwise", "dx = g*[x>0]", curved: false);
+    internal static readonly OpInfo Relu = P("relu", "elementwise", "dx = g*[x>0] (0 at 0)", curved: false);
     internal static readonly OpInfo Gelu = P("gelu", "elementwise", "dx = g*(Phi(x) + x*phi(x))");
     internal static readonly OpInfo Softplus = P("softplus", "elementwise", "dx = g*sigmoid(x)");
     internal static readonly OpInfo Sin = P("sin", "elementwise", "dx = g*cos(x)");
     internal static readonly OpInfo Cos = P("cos", "elementwise", "dx = -g*sin(x)");
     internal static readonly OpInfo Erf = P("erf", "elementwise", "dx = g*2/sqrt(pi)*exp(-x^2)");
     internal static readonly OpInfo PowScalar = P("pow_scalar", "elementwise", "dx = g*p*x^(p-1)");
-    internal static readonly OpInfo Clamp = P("clamp", "elementwise", "dx = g*[lo<x<hi]", curved: false);
+    internal static readonly OpInfo Clamp = P("clamp", "elementwise", "dx = g*[lo<=x<=hi]", curved: false);
     internal static readonly OpInfo Square = D("square", "elementwise", "x*x");
     internal static readonly OpInfo Rsqrt = D("rsqrt", "elementwise", "x^(-1/2)");
     // ---- reductions
@@ -104,7 +104,7 @@ public static class OpRegistry
     internal static readonly OpInfo Col2Im = P("col2im", "conv", "dcols = im2col(g)", curved: false);
     internal static readonly OpInfo Conv2d = D("conv2d", "conv", "matmul(weight, im2col(x)) + bias");
     internal static readonly OpInfo Conv1d = D("conv1d", "conv", "conv2d of height 1");
-    internal static readonly OpInfo MaxPool2d = D("max_pool2d", "conv", "max over im2col patches (ceil mode: -inf padded on the right)", curved: false);
+    internal static readonly OpInfo MaxPool2d = D("max_pool2d", "conv", "gather of the first maximum of each im2col patch (ceil mode: -inf padded on the right); the whole g goes to it", curved: false);
     internal static readonly OpInfo AvgPool2d = D("avg_pool2d", "conv", "sum over im2col patches / window size (clipped to the padded input, or to the input without count_include_pad)", curved: false);
     internal static readonly OpInfo MaxPool1d = D("max_pool1d", "conv", "max_pool2d of height 1", curved: false);
     internal static readonly OpInfo AvgPool1d = D("avg_pool1d", "conv", "avg_pool2d of height 1", curved: false);

@@ -22,6 +22,7 @@ public sealed partial class Var<T> where T : unmanaged, IFloatingPointIeee754<T>
         Value = value;
         RequiresGrad = requiresGrad;
         Name = name;
+        _gradLock = requiresGrad ? new Lock() : SharedGradLock;
     }
 
     private Var(Tensor<T> value, Node<T> node)
@@ -29,6 +30,7 @@ public sealed partial class Var<T> where T : unmanaged, IFloatingPointIeee754<T>
         Value = value;
         RequiresGrad = true;
         Node = node;
+        _gradLock = SharedGradLock;
     }
 
     /// <summary>The forward value.</summary>
@@ -48,13 +50,21 @@ public sealed partial class Var<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// var: after <c>Backward(createGraph: true)</c> it carries a graph and can be differentiated again.
     /// A gradient the engine allocated itself (inside a <see cref="GraphScope"/>, or after
     /// <see cref="ZeroGrad(bool)"/> with reuse) is accumulated into in place by later plain backward
-    /// passes, as in PyTorch: clone it if you need the old value.
+    /// passes, as in PyTorch: clone it if you need the old value. Backward passes running at the same time on
+    /// other threads, through graphs that share this leaf, add into it one at a time (under this var's lock),
+    /// so it ends as the sum of their gradients; read it once they have all finished.
     /// </summary>
     public Var<T>? Grad
     {
         get => _grad;
-        set { _grad = value; _ownsGrad = false; }
+        set { lock (_gradLock) { _grad = value; _ownsGrad = false; } }
     }
+
+    // Serialises the updates of Grad: concurrent backward passes through graphs that share this leaf each
+    // add their gradient into it (see Engine). Only leaves that require a gradient ever accumulate one, so
+    // only they carry a lock object; the rest share one that is never contended.
+    private readonly Lock _gradLock;
+    private static readonly Lock SharedGradLock = new();
 
     private Var<T>? _grad;
     // True when _grad's buffer belongs to this var alone (the engine made it), so it may be updated in place.
@@ -70,12 +80,6 @@ public sealed partial class Var<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     /// <summary>Number of axes of <see cref="Value"/>.</summary>
     public int Rank => Value.Rank;
-
-    // Gradient arriving at this var during one backward pass; cleared when the pass ends.
-    internal Var<T>? Pending;
-
-    // Traversal mark: the id of the last backward pass that visited this var.
-    internal int Visit;
 
     /// <summary>A leaf that requires a gradient (a trainable parameter or an input to differentiate).</summary>
     public static Var<T> Parameter(Tensor<T> value, string? name = null) => new(value, true, name);
@@ -105,18 +109,27 @@ public sealed partial class Var<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// </summary>
     public void ZeroGrad(bool reuseBuffer)
     {
-        if (reuseBuffer && _ownsGrad && _grad is not null) _spareGrad = _grad.Value;
-        Grad = null;
+        lock (_gradLock)
+        {
+            if (reuseBuffer && _ownsGrad && _grad is not null) _spareGrad = _grad.Value;
+            _grad = null;
+            _ownsGrad = false;
+        }
     }
 
-    // The engine's end of a plain (not createGraph) backward pass at a leaf: add g into Grad, in place
-    // when the buffer is ours, else into a buffer of our own when g's may be recycled (GraphScope) or a
-    // spare is waiting; otherwise adopt g itself, as before pooling existed.
+    // The engine's end of a backward pass at a leaf: add g into Grad, in place when the buffer is ours, else
+    // into a buffer of our own when g's may be recycled (GraphScope) or a spare is waiting; otherwise adopt g
+    // itself, as before pooling existed. Under the leaf's lock: passes on other threads may be adding too.
     internal void AccumulateGrad(Var<T> g, bool createGraph)
     {
-        if (createGraph) { Grad = _grad is null ? g : _grad + g; return; }
+        lock (_gradLock) AccumulateGradUnsynchronized(g, createGraph);
+    }
+
+    private void AccumulateGradUnsynchronized(Var<T> g, bool createGraph)
+    {
+        if (createGraph) { _grad = _grad is null ? g : _grad + g; _ownsGrad = false; return; }
         if (_grad is not null && _ownsGrad) { Tensor.AddScaledInPlace(_grad.Value, T.One, g.Value); return; }
-        if (_grad is null && _spareGrad is null && !GraphScope.IsActive) { Grad = g; return; }
+        if (_grad is null && _spareGrad is null && !GraphScope.IsActive) { _grad = g; _ownsGrad = false; return; }
         var buffer = _spareGrad is not null && ShapeUtil.SameShape(_spareGrad.Shape, g.Shape)
             ? _spareGrad : Tensor.Zeros<T>(g.Value.ShapeArray);
         _spareGrad = null;

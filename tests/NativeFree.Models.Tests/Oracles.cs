@@ -33,26 +33,51 @@ internal static class Oracles
 
     /// <summary>Max or average pooling over x [nc, h, w] (padding: −∞ for max, zeros counted for average).</summary>
     public static double[] Pool(double[] x, int nc, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw, bool max, out int oh, out int ow)
+        => Pool(x, nc, h, w, kh, kw, sh, sw, ph, pw, max, ceilMode: false, countIncludePad: true, out oh, out ow);
+
+    /// <summary>
+    /// torch's max_pool2d / avg_pool2d over x [nc, h, w], one window element at a time. Window o of an axis starts
+    /// at o·s − p. Floor mode keeps the windows that fit the padded input. Ceil mode keeps window o when it starts
+    /// inside the input or the left padding and the window one stride before it (for o = 0, one starting at −s)
+    /// would end before the padded input does, so a partial last window survives. Positions past the right padding
+    /// count nowhere; padding positions count in the average's divisor only with <paramref name="countIncludePad"/>.
+    /// </summary>
+    public static double[] Pool(double[] x, int nc, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw, bool max,
+        bool ceilMode, bool countIncludePad, out int oh, out int ow)
     {
-        oh = (h + 2 * ph - kh) / sh + 1;
-        ow = (w + 2 * pw - kw) / sw + 1;
+        oh = Windows(h, kh, sh, ph, ceilMode);
+        ow = Windows(w, kw, sw, pw, ceilMode);
         var y = new double[nc * oh * ow];
         for (int p = 0; p < nc; p++)
             for (int oy = 0; oy < oh; oy++)
                 for (int ox = 0; ox < ow; ox++)
                 {
                     double acc = max ? double.NegativeInfinity : 0;
+                    int count = 0;
                     for (int i = 0; i < kh; i++)
                         for (int j = 0; j < kw; j++)
                         {
                             int yy = oy * sh - ph + i, xx = ox * sw - pw + j;
+                            if (yy >= h + ph || xx >= w + pw) continue;            // past the right padding
                             bool inside = yy >= 0 && yy < h && xx >= 0 && xx < w;
-                            double v = inside ? x[(p * h + yy) * w + xx] : (max ? double.NegativeInfinity : 0);
+                            if (inside || countIncludePad) count++;
+                            if (!inside) continue;                                  // padding: −∞ or 0 adds nothing
+                            double v = x[(p * h + yy) * w + xx];
                             acc = max ? Math.Max(acc, v) : acc + v;
                         }
-                    y[(p * oh + oy) * ow + ox] = max ? acc : acc / (kh * kw);
+                    y[(p * oh + oy) * ow + ox] = max ? acc : acc / count;
                 }
         return y;
+    }
+
+    private static int Windows(int length, int k, int s, int p, bool ceilMode)
+    {
+        int o = 0;
+        while (ceilMode
+                   ? o * s < length + p && (o - 1) * s + k < length + 2 * p
+                   : o * s + k <= length + 2 * p)
+            o++;
+        return o;
     }
 
     public static void Close(double[] expected, ReadOnlySpan<double> actual, double tol = 1e-10)

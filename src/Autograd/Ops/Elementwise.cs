@@ -67,21 +67,25 @@ public sealed partial class Var<T>
         return [da, db];
     };
 
-    /// <summary>max(a, b) elementwise (broadcast). At ties the gradient goes to a.</summary>
+    /// <summary>
+    /// max(a, b) elementwise (broadcast). The gradient goes to the larger input; at a tie (a = b) each input gets
+    /// half of it, as torch.maximum does. (The halves keep the sum of the two gradients equal to g, and make
+    /// maximum(x, x) have gradient 1 in x.)
+    /// </summary>
     public static Var<T> Maximum(Var<T> a, Var<T> b) => Record(OpRegistry.Maximum, Tensor.Maximum(a.Value, b.Value), MaximumRule, null, a, b);
-    private static readonly BackwardRule<T> MaximumRule = static (n, g) =>
-    {
-        var takeA = Tensor.GreaterEqual(n.Input(0).Value, n.Input(1).Value);
-        return [n.NeedsGrad(0) ? g * Mask(takeA) : null, n.NeedsGrad(1) ? g * Mask(Tensor.Add(-takeA, T.One)) : null];
-    };
+    private static readonly BackwardRule<T> MaximumRule = static (n, g) => ExtremumShares(n, g, Tensor.Greater(n.Input(0).Value, n.Input(1).Value));
 
-    /// <summary>min(a, b) elementwise (broadcast). At ties the gradient goes to a.</summary>
+    /// <summary>min(a, b) elementwise (broadcast). The gradient goes to the smaller input; at a tie each input gets half of it, as torch.minimum does.</summary>
     public static Var<T> Minimum(Var<T> a, Var<T> b) => Record(OpRegistry.Minimum, Tensor.Minimum(a.Value, b.Value), MinimumRule, null, a, b);
-    private static readonly BackwardRule<T> MinimumRule = static (n, g) =>
+    private static readonly BackwardRule<T> MinimumRule = static (n, g) => ExtremumShares(n, g, Tensor.Less(n.Input(0).Value, n.Input(1).Value));
+
+    // a's share is 1 where a wins strictly, ½ at a tie, 0 where b wins; b gets the rest.
+    private static Var<T>?[] ExtremumShares(Node<T> n, Var<T> g, Tensor<T> aWins)
     {
-        var takeA = Tensor.LessEqual(n.Input(0).Value, n.Input(1).Value);
-        return [n.NeedsGrad(0) ? g * Mask(takeA) : null, n.NeedsGrad(1) ? g * Mask(Tensor.Add(-takeA, T.One)) : null];
-    };
+        var tie = Tensor.Equal(n.Input(0).Value, n.Input(1).Value);
+        var shareA = Tensor.Add(aWins, Tensor.Mul(tie, T.CreateTruncating(0.5)));
+        return [n.NeedsGrad(0) ? g * Mask(shareA) : null, n.NeedsGrad(1) ? g * Mask(Tensor.Add(-shareA, T.One)) : null];
+    }
 
     /// <summary><paramref name="condition"/> ≠ 0 ? a : b elementwise (all broadcast). The condition is not differentiated.</summary>
     public static Var<T> Where(Tensor<T> condition, Var<T> a, Var<T> b)
@@ -139,7 +143,7 @@ public sealed partial class Var<T>
     public Var<T> Sqrt() => Record(OpRegistry.Sqrt, Tensor.Sqrt(Value), SqrtRule, null, this);
     private static readonly BackwardRule<T> SqrtRule = static (n, g) => [g / (n.Output * C(2))];
 
-    /// <summary>|x| (gradient sign(x), 0 at 0).</summary>
+    /// <summary>|x|. The gradient is sign(x), and 0 at x = 0 (the subgradient PyTorch gives too).</summary>
     public Var<T> Abs() => Record(OpRegistry.Abs, Tensor.Abs(Value), AbsRule, null, this);
     private static readonly BackwardRule<T> AbsRule = static (n, g) => [g * Mask(Tensor.Sign(n.Input(0).Value))];
 
@@ -151,7 +155,7 @@ public sealed partial class Var<T>
     public Var<T> Sigmoid() => Record(OpRegistry.Sigmoid, Tensor.Sigmoid(Value), SigmoidRule, null, this);
     private static readonly BackwardRule<T> SigmoidRule = static (n, g) => [g * n.Output * (T.One - n.Output)];
 
-    /// <summary>max(x, 0) (gradient 0 at 0).</summary>
+    /// <summary>max(x, 0). The gradient is 1 for x &gt; 0 and 0 for x ≤ 0, so 0 at x = 0 (as PyTorch).</summary>
     public Var<T> Relu() => Record(OpRegistry.Relu, Tensor.Relu(Value, GraphScope.NewBuffer<T>(Value.ShapeArray)), ReluRule, null, this);
     // Recording (createGraph): the mask product, differentiable again. Plain backward: one fused pass, g where y > 0.
     private static readonly BackwardRule<T> ReluRule = static (n, g) =>
@@ -212,13 +216,17 @@ public sealed partial class Var<T>
         return [g * n.Input(0).Pow(p - T.One) * p];
     };
 
-    /// <summary>min(max(x, lo), hi) (gradient 1 strictly inside, 0 outside).</summary>
+    /// <summary>
+    /// min(max(x, lo), hi). The gradient is 1 for lo ≤ x ≤ hi, bounds included, and 0 outside, as torch.clamp
+    /// (note that torch's hardtanh gives 0 at its bounds instead). With lo &gt; hi every output is hi and no
+    /// element gets a gradient.
+    /// </summary>
     public Var<T> Clamp(T lo, T hi) => Record(OpRegistry.Clamp, Tensor.Clamp(Value, lo, hi), ClampRule, (lo, hi), this);
     private static readonly BackwardRule<T> ClampRule = static (n, g) =>
     {
         var (lo, hi) = ((T, T))n.State!;
         var x = n.Input(0).Value;
-        var inside = Tensor.Mul(Tensor.Greater(x, Tensor.Scalar(lo)), Tensor.Less(x, Tensor.Scalar(hi)));
+        var inside = Tensor.Mul(Tensor.GreaterEqual(x, Tensor.Scalar(lo)), Tensor.LessEqual(x, Tensor.Scalar(hi)));
         return [g * Mask(inside)];
     };
 
@@ -230,6 +238,6 @@ public sealed partial class Var<T>
     /// <summary>1/√x (as x^(−1/2)).</summary>
     public Var<T> Rsqrt() => Pow(C(-0.5));
 
-    /// <summary>sign(x): not differentiable almost everywhere, so a constant.</summary>
+    /// <summary>sign(x) as a constant: its derivative is 0 wherever it exists, so no gradient flows through it (PyTorch's gradient is 0 everywhere too, also at 0).</summary>
     public Var<T> Sign() => Constant(Tensor.Sign(Value));
 }

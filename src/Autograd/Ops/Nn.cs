@@ -99,7 +99,10 @@ public static class Nn
         return (logits.Shape[0], logits.Shape[1]);
     }
 
-    /// <summary>Huber loss with threshold δ: ½d² where |d| ≤ δ, δ(|d| − ½δ) elsewhere; mean over elements.</summary>
+    /// <summary>
+    /// Huber loss with threshold δ: ½d² where |d| ≤ δ, δ(|d| − ½δ) elsewhere; mean over elements. The gradient is
+    /// continuous (d, or δ·sign(d)); exactly at |d| = δ the quadratic branch is taken, which gives the same d = ±δ as torch.
+    /// </summary>
     public static Var<T> HuberLoss<T>(Var<T> prediction, Var<T> target, double delta = 1.0) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         if (!(delta > 0)) throw new ArgumentException($"Huber delta must be > 0; got {delta}.", nameof(delta));
@@ -159,11 +162,11 @@ public static class Nn
             _ => throw new ArgumentOutOfRangeException(nameof(reduction), reduction, "Reduction must be Mean, Sum or None."),
         };
 
-    /// <summary>Hinge loss mean(max(0, 1 − y·s)) for labels y ∈ {−1, +1}.</summary>
+    /// <summary>Hinge loss mean(max(0, 1 − y·s)) for labels y ∈ {−1, +1}. Exactly on the margin (y·s = 1) the gradient is 0, from relu'(0) = 0 (torch's relu gives the same).</summary>
     public static Var<T> HingeLoss<T>(Var<T> scores, Var<T> labels) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
         => (T.One - labels * scores).Relu().Mean();
 
-    /// <summary>Squared hinge loss mean(max(0, 1 − y·s)²) for labels y ∈ {−1, +1}.</summary>
+    /// <summary>Squared hinge loss mean(max(0, 1 − y·s)²) for labels y ∈ {−1, +1}; smooth at the margin (gradient 0 there).</summary>
     public static Var<T> SquaredHingeLoss<T>(Var<T> scores, Var<T> labels) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         var m = (T.One - labels * scores).Relu();

@@ -42,9 +42,10 @@ public static class NnLayers
     /// <summary>
     /// Max pooling over x [N, C, H, W], as torch.nn.functional.max_pool2d (dilation 1). Padding counts as −∞ and
     /// may be at most half the kernel (torch's rule). With <paramref name="ceilMode"/> a partial last window is
-    /// kept (see <see cref="PoolOutputLength"/>). The gradient of a window goes to its maximum; when several
-    /// elements of one window tie for the maximum they share it equally (1/k each), where PyTorch gives all of
-    /// it to the first of them in row-major order. The sum over the window is the same either way.
+    /// kept (see <see cref="PoolOutputLength"/>). The whole gradient of a window goes to one element, its first
+    /// maximum in row-major window order, as in PyTorch: when elements of a window tie, the first gets g and the
+    /// others 0 (unlike <see cref="Var{T}.Max"/>, which shares ties equally). A NaN in a window is its maximum.
+    /// Elements shared by overlapping windows add the gradients of every window they win.
     /// </summary>
     public static Var<T> MaxPool2d<T>(Var<T> x, int kernelH, int kernelW, int strideH, int strideW, int padH = 0, int padW = 0, bool ceilMode = false)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -80,16 +81,20 @@ public static class NnLayers
     /// <summary>
     /// PyTorch's pooling output length for an axis of <paramref name="length"/>: ⌊(L + 2p − k)/s⌋ + 1, or with
     /// <paramref name="ceilMode"/> ⌈(L + 2p − k)/s⌉ + 1 less one when that last window would start in the right
-    /// padding (it must start inside the input or the left padding). ≤ 0 when the window does not fit.
+    /// padding (it must start inside the input or the left padding). ≤ 0 when the window does not fit. As in torch
+    /// the division rounds down also for a negative span, so in ceil mode a window longer than the padded input by
+    /// less than a stride still gives one (partial) window: torch pools [1, 1, 1] with k = 2, s = 2 into one value.
     /// </summary>
     public static int PoolOutputLength(int length, int kernel, int stride, int padding, bool ceilMode)
     {
+        if (stride < 1) throw new ArgumentOutOfRangeException(nameof(stride), stride, "The pooling stride must be ≥ 1.");
         int span = length + 2 * padding - kernel;
-        if (span < 0) return 0;
-        int o = (ceilMode ? (span + stride - 1) / stride : span / stride) + 1;
+        int o = FloorDiv(ceilMode ? span + stride - 1 : span, stride) + 1;
         if (ceilMode && (o - 1) * stride >= length + padding) o--;
         return o;
     }
+
+    private static int FloorDiv(int a, int b) => a >= 0 ? a / b : -((-a + b - 1) / b);
 
     private static Var<T> Pool<T>(Var<T> x, int kh, int kw, int sh, int sw, int ph, int pw, bool max, bool ceilMode, bool countIncludePad)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -114,10 +119,32 @@ public static class NnLayers
         if (eh > 0 || ew > 0) images = images.Pad([0, 0, 0, 0], [0, 0, eh, ew], padValue);
         var cols = images.Im2Col(new Window2d(kh, kw, sh, sw, ph, pw), padValue); // [N·C, kh·kw, L]
         Var<T> pooled;
-        if (max) pooled = cols.Max([1]);
+        if (max) pooled = cols.Gather(1, FirstMaxIndices(cols.Value), [n * c, 1, cols.Shape[2]]);   // torch's argmax routing
         else if ((countIncludePad || (ph == 0 && pw == 0)) && eh == 0 && ew == 0) pooled = cols.Mean([1]);    // every divisor is kh·kw
         else pooled = cols.Sum([1]) * Var<T>.Constant(InverseDivisors<T>(h, w, kh, kw, sh, sw, ph, pw, oh, ow, countIncludePad));
         return pooled.Reshape(n, c, oh, ow);
+    }
+
+    // The row of the first maximum of each column of cols [B, K, L] (K = window elements in row-major order),
+    // as torch's max_pool2d picks it: a later element wins only when strictly larger, and the first NaN wins outright.
+    private static int[] FirstMaxIndices<T>(Tensor<T> cols) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int b = cols.Shape[0], k = cols.Shape[1], l = cols.Shape[2];
+        ReadOnlySpan<T> v = cols.Contiguous().AsSpan();
+        var index = new int[b * l];
+        for (int p = 0; p < b; p++)
+            for (int j = 0; j < l; j++)
+            {
+                int best = 0, at = p * k * l + j;
+                T bestValue = v[at];
+                for (int r = 1; r < k && !T.IsNaN(bestValue); r++)
+                {
+                    T x = v[at + r * l];
+                    if (x > bestValue || T.IsNaN(x)) { best = r; bestValue = x; }
+                }
+                index[p * l + j] = best;
+            }
+        return index;
     }
 
     // 1/divisor per window [oh·ow], torch's avg_pool2d: the window clipped to the padded input (count_include_pad),

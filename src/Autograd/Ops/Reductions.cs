@@ -28,11 +28,15 @@ public sealed partial class Var<T>
         return [Kept(g, s).Expand(s.InputShape)];
     };
 
-    /// <summary>Maximum over <paramref name="axes"/>; ties share the gradient equally.</summary>
+    /// <summary>
+    /// Maximum over <paramref name="axes"/>. When k elements tie for the maximum each gets g/k, as torch.amax and
+    /// the all-axes torch.max() do; torch.max(x, dim) instead gives all of g to the index it returns. Max pooling
+    /// (<see cref="NnLayers.MaxPool2d"/>) follows torch's pooling and routes g to the first maximum.
+    /// </summary>
     public Var<T> Max(int[]? axes = null, bool keepDim = false)
         => Record(OpRegistry.Max, Tensor.Max(Value, axes, keepDim), ExtremumRule, new ReduceState(axes ?? [], keepDim, Value.ShapeArray), this);
 
-    /// <summary>Minimum over <paramref name="axes"/>; ties share the gradient equally.</summary>
+    /// <summary>Minimum over <paramref name="axes"/>. When k elements tie for the minimum each gets g/k, as torch.amin and the all-axes torch.min() do (torch.min(x, dim) gives all of g to the returned index).</summary>
     public Var<T> Min(int[]? axes = null, bool keepDim = false)
         => Record(OpRegistry.Min, Tensor.Min(Value, axes, keepDim), ExtremumRule, new ReduceState(axes ?? [], keepDim, Value.ShapeArray), this);
 

@@ -46,13 +46,7 @@ public abstract record PoolSpec : LayerSpec
 
     /// <summary>The output length of one axis of length <paramref name="length"/>, or ≤ 0 when the window does not fit.</summary>
     public int OutLength(int axis, int length)
-    {
-        int k = _kernel[axis], s = _stride[axis], p = _padding[axis], span = length + 2 * p - k;
-        if (span < 0) return 0;
-        int o = (CeilMode ? (span + s - 1) / s : span / s) + 1;
-        if (CeilMode && (o - 1) * s >= length + p) o--;   // torch: the last window must start inside the input or left padding
-        return o;
-    }
+        => NnLayers.PoolOutputLength(length, _kernel[axis], _stride[axis], _padding[axis], CeilMode);   // the formula the op itself uses
 
     /// <inheritdoc/>
     public override int[] OutputShape(int[] input)
@@ -125,38 +119,31 @@ public sealed record AvgPoolSpec : PoolSpec
     }
 }
 
-/// <summary>The module of a <see cref="PoolSpec"/> (no parameters).</summary>
+/// <summary>The module of a <see cref="PoolSpec"/> (no parameters): the functional pooling ops of Autograd, with the spec's ceil_mode and count_include_pad.</summary>
 public sealed class Pool<T> : Module<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly PoolSpec _spec;
     private readonly int[] _input;
-    private readonly bool _supported;
 
     internal Pool(PoolSpec spec, int[] input)
     {
         Spec = _spec = spec;
         _input = (int[])input.Clone();
-        // ceil_mode only matters when it adds a window; count_include_pad=false only when there is padding.
-        var floor = spec with { CeilMode = false };
-        bool ceilDiffers = spec.CeilMode && !floor.OutputShape(input).SequenceEqual(spec.OutputShape(input));
-        bool excludePad = spec is AvgPoolSpec { CountIncludePad: false } && spec.Padding.Any(p => p > 0);
-        _supported = !ceilDiffers && !excludePad;
     }
 
     /// <inheritdoc/>
     public override Var<T> Forward(Var<T> x, ForwardContext context)
     {
         LayerSpec.CheckBatch(_spec.ToString(), _input, x.Shape);
-        // TODO(autograd-merge): pass ceilMode (and countIncludePad for avg) to the functional pooling ops and drop this refusal.
-        if (!_supported) throw new NotSupportedException($"{_spec}: ceil_mode=true with a partial window, and count_include_pad=false with padding, arrive with the Autograd pooling options.");
-        bool oneD = _spec.SpatialRank == 1;
-        // TODO(autograd-merge): use the functional MaxPool1d/AvgPool1d instead of a height-1 2-d pooling.
-        var x4 = oneD ? x.Unsqueeze(2) : x;
-        var (kh, kw) = oneD ? (1, _spec.Kernel[0]) : (_spec.Kernel[0], _spec.Kernel[1]);
-        var (sh, sw) = oneD ? (1, _spec.Stride[0]) : (_spec.Stride[0], _spec.Stride[1]);
-        var (ph, pw) = oneD ? (0, _spec.Padding[0]) : (_spec.Padding[0], _spec.Padding[1]);
-        var y = _spec is MaxPoolSpec ? NnLayers.MaxPool2d(x4, kh, kw, sh, sw, ph, pw) : NnLayers.AvgPool2d(x4, kh, kw, sh, sw, ph, pw);
-        return oneD ? y.Squeeze(2) : y;
+        var k = _spec.Kernel; var s = _spec.Stride; var p = _spec.Padding;
+        bool ceil = _spec.CeilMode;
+        if (_spec is AvgPoolSpec avg)
+            return _spec.SpatialRank == 1
+                ? NnLayers.AvgPool1d(x, k[0], s[0], p[0], ceil, avg.CountIncludePad)
+                : NnLayers.AvgPool2d(x, k[0], k[1], s[0], s[1], p[0], p[1], ceil, avg.CountIncludePad);
+        return _spec.SpatialRank == 1
+            ? NnLayers.MaxPool1d(x, k[0], s[0], p[0], ceil)
+            : NnLayers.MaxPool2d(x, k[0], k[1], s[0], s[1], p[0], p[1], ceil);
     }
 }
 
