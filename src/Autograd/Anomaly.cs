@@ -4,36 +4,40 @@ using NativeFree.Tensors;
 namespace NativeFree.Autograd;
 
 /// <summary>
-/// Anomaly mode: while enabled (on this thread), every op's forward value and every gradient a
-/// rule produces is checked, and the first NaN or ±Inf throws <see cref="AnomalyException"/>
-/// naming the op. Costs one pass over each tensor, so it is off by default.
+/// Anomaly mode: while enabled, every op's forward value and every gradient a rule produces is checked, and
+/// the first NaN or ±Inf throws <see cref="AnomalyException"/> naming the op. Costs one pass over each tensor,
+/// so it is off by default. Like <see cref="GradMode"/> the mode belongs to the logical flow (it survives
+/// <c>await</c>, is inherited by tasks started inside the scope, and does not leak into other flows).
 /// </summary>
 public static class Anomaly
 {
-    [ThreadStatic] private static bool _enabled;
+    // Set by the engine around a derivative rule, which runs synchronously on one thread, so thread-bound.
     [ThreadStatic] private static bool _inRule;
 
     // Inside a derivative rule the rule's own ops are not checked one by one: the rule's
     // results are, so a NaN is blamed on the op whose derivative produced it.
-    internal static bool ChecksForward => _enabled && !_inRule;
+    internal static bool ChecksForward => IsEnabled && !_inRule;
+
+    // The same test when the caller has already read the flags (one async-local read per op).
+    internal static bool ChecksForwardGiven(int flags) => (flags & AmbientModes.Anomaly) != 0 && !_inRule;
 
     internal static bool EnterRule() { bool previous = _inRule; _inRule = true; return previous; }
 
     internal static void ExitRule(bool previous) => _inRule = previous;
 
-    /// <summary>True while anomaly detection is on (this thread).</summary>
-    public static bool IsEnabled => _enabled;
+    /// <summary>True while anomaly detection is on (in this flow).</summary>
+    public static bool IsEnabled => (AmbientModes.Flags & AmbientModes.Anomaly) != 0;
 
     /// <summary>Turns anomaly detection on until the returned scope is disposed.</summary>
-    public static Scope Detect() => new(true);
+    public static Scope Detect() => new(AmbientModes.Set(AmbientModes.Anomaly, true));
 
-    /// <summary>Restores the previous state when disposed.</summary>
+    /// <summary>Restores the previous state when disposed (dispose it in the flow that opened it, e.g. with <c>using</c>).</summary>
     public readonly struct Scope : IDisposable
     {
         private readonly bool _previous;
-        internal Scope(bool on) { _previous = _enabled; _enabled = on; }
+        internal Scope(bool previous) => _previous = previous;
         /// <summary>Restores the state saved when the scope was opened.</summary>
-        public void Dispose() => _enabled = _previous;
+        public void Dispose() => AmbientModes.Set(AmbientModes.Anomaly, _previous);
     }
 
     internal static void CheckForward<T>(string op, Tensor<T> value) where T : unmanaged, IFloatingPointIeee754<T>

@@ -20,6 +20,13 @@ namespace NativeFree.Autograd;
 /// (no createGraph) they live in their own buffers and survive the scope. With createGraph, the
 /// gradients are graph values and are valid only inside the scope. Scopes nest; each returns what
 /// was rented while it was the innermost one. Without a scope nothing is pooled.
+/// <para>
+/// Unlike <see cref="GradMode"/> and <see cref="Anomaly"/> (which follow the async flow), a scope is bound to the
+/// thread that opened it: its pool and its list of rented buffers are per thread, so an arena needs no lock.
+/// Do not <c>await</c> inside a scope: the continuation may resume on another thread, where the scope is not
+/// active (ops there allocate normally), and disposing it there throws. Open one scope per step on the thread
+/// that runs the step, and keep the step synchronous.
+/// </para>
 /// </remarks>
 public sealed class GraphScope : IDisposable
 {
@@ -42,7 +49,7 @@ public sealed class GraphScope : IDisposable
         t_current = this;
     }
 
-    /// <summary>True when a scope is open on this thread, so fast ops rent their buffers.</summary>
+    /// <summary>True when a scope is open on this thread (scopes are thread-bound, see the remarks), so fast ops rent their buffers.</summary>
     public static bool IsActive => t_current is not null;
 
     /// <summary>Returns every buffer rented inside this scope to the pool and closes the scope.</summary>

@@ -160,28 +160,30 @@ public sealed partial class Var<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     // ------------------------------------------------------------------ recording
 
-    private static bool ShouldRecord(Var<T> a) => a.RequiresGrad && GradMode.IsEnabled;
-
+    // One read of the ambient modes per op (an async-local read), for both the anomaly check and recording.
     internal static Var<T> Record(OpInfo op, Tensor<T> value, BackwardRule<T> rule, object? state, Var<T> a)
     {
-        if (Anomaly.ChecksForward) Anomaly.CheckForward(op.Name, value);
-        if (!ShouldRecord(a)) return new Var<T>(value);
+        int modes = AmbientModes.Flags;
+        if (modes != 0 && Anomaly.ChecksForwardGiven(modes)) Anomaly.CheckForward(op.Name, value);
+        if (!a.RequiresGrad || (modes & AmbientModes.NoGrad) != 0) return new Var<T>(value);
         return Attach(new Node<T>(op, [a], rule, state), value);
     }
 
     internal static Var<T> Record(OpInfo op, Tensor<T> value, BackwardRule<T> rule, object? state, Var<T> a, Var<T> b)
     {
-        if (Anomaly.ChecksForward) Anomaly.CheckForward(op.Name, value);
-        if (!(a.RequiresGrad || b.RequiresGrad) || !GradMode.IsEnabled) return new Var<T>(value);
+        int modes = AmbientModes.Flags;
+        if (modes != 0 && Anomaly.ChecksForwardGiven(modes)) Anomaly.CheckForward(op.Name, value);
+        if (!(a.RequiresGrad || b.RequiresGrad) || (modes & AmbientModes.NoGrad) != 0) return new Var<T>(value);
         return Attach(new Node<T>(op, [a, b], rule, state), value);
     }
 
     internal static Var<T> Record(OpInfo op, Tensor<T> value, BackwardRule<T> rule, object? state, Var<T>[] inputs)
     {
-        if (Anomaly.ChecksForward) Anomaly.CheckForward(op.Name, value);
+        int modes = AmbientModes.Flags;
+        if (modes != 0 && Anomaly.ChecksForwardGiven(modes)) Anomaly.CheckForward(op.Name, value);
         bool any = false;
         foreach (var v in inputs) any |= v.RequiresGrad;
-        if (!any || !GradMode.IsEnabled) return new Var<T>(value);
+        if (!any || (modes & AmbientModes.NoGrad) != 0) return new Var<T>(value);
         return Attach(new Node<T>(op, inputs, rule, state), value);
     }
 
