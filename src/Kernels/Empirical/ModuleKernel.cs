@@ -46,22 +46,7 @@ public static class ModuleKernel
     /// the analytic NTK as the width grows, with a spread of order 1/√(width·samples).
     /// </summary>
     public static Tensor<double> MonteCarloNtk(LayerSpec spec, Tensor<double> x1, Tensor<double>? x2, int samples, Rng rng)
-    {
-        ArgumentNullException.ThrowIfNull(spec);
-        ArgumentNullException.ThrowIfNull(x1);
-        ArgumentNullException.ThrowIfNull(rng);
-        if (samples < 1) throw new ArgumentException($"samples must be ≥ 1, got {samples}.", nameof(samples));
-        if (x2 is not null && !x2.ShapeArray.AsSpan(1).SequenceEqual(x1.ShapeArray.AsSpan(1)))
-            throw new ArgumentException($"x1 {ShapeUtil.Format(x1.ShapeArray)} and x2 {ShapeUtil.Format(x2.ShapeArray)} must agree after the batch axis.");
-        Tensor<double>? sum = null;
-        for (int s = 0; s < samples; s++)
-        {
-            var net = spec.Build<double>(x1.ShapeArray[1..], rng.Fork());
-            var k = Ntk(net, x1, x2);
-            if (sum is null) sum = k; else Tensor.AddScaledInPlace(sum, 1.0, k);
-        }
-        return Tensor.Mul(sum!, 1.0 / samples);
-    }
+        => MonteCarlo(spec, x1, x2, samples, rng, KernelKinds.Ntk).Ntk!;
 
     /// <summary>
     /// The empirical NNGP (1/K)·f(x1)·f(x2)ᵀ of the network's K outputs in eval mode: at initialisation, an unbiased
