@@ -3,8 +3,8 @@ using NativeFree.Tensors;
 
 namespace NativeFree.Kernels.Layers;
 
-// A quadrature activation given as an Autograd function: φ on the tape (empirical kernels, training), and
-// φ′ for the kernel by automatic differentiation instead of finite differences.
+// A quadrature activation given as an Autograd function: φ′ for the kernel's dual by automatic differentiation
+// instead of finite differences. (Not a forward pass: the finite network of an activation is its Models spec.)
 public sealed partial class QuadratureActivation
 {
     private readonly Func<Var<double>, Var<double>>? _varF;
@@ -16,8 +16,9 @@ public sealed partial class QuadratureActivation
     }
 
     /// <summary>
-    /// φ given once as an elementwise function of Autograd variables (e.g. <c>x =&gt; x.Tanh()</c>): the finite
-    /// network runs it on the tape, and φ′ for the NTK is its exact autodiff derivative (no finite differences).
+    /// φ given once as an elementwise function of Autograd variables (e.g. <c>x =&gt; x.Tanh()</c>): φ′ for the NTK is
+    /// its exact autodiff derivative (no finite differences). The same function in a Models activation spec
+    /// (<see cref="Stax.ElementwiseAutograd"/>) is the finite network's layer.
     /// (A factory rather than a constructor so that lambdas valid for both forms stay unambiguous.)
     /// </summary>
     /// <param name="f">φ on variables; must be elementwise (output element i depends only on input element i).</param>
@@ -27,7 +28,7 @@ public sealed partial class QuadratureActivation
     public static QuadratureActivation FromAutograd(Func<Var<double>, Var<double>> f, int points = 64, string name = "quadrature",
         QuadratureRule rule = QuadratureRule.GaussHermite) => new(f, points, name, rule);
 
-    /// <summary>Whether φ has an Autograd form (so the finite network has empirical kernels and can be trained).</summary>
+    /// <summary>Whether φ was given as an Autograd function (so φ′ in the dual is its autodiff derivative).</summary>
     public bool IsDifferentiable => _varF is not null;
 
     /// <summary>
